@@ -1,0 +1,73 @@
+"""The demo's data on a fresh machine: MovieLens-100K as shipped inside the recbole wheel on PyPI.
+
+Only the wheel is downloaded (never installed), its sha256 checked, and the three ml-100k atomic
+files extracted under var/. GroupLens licence: research use, no redistribution, so it is never
+committed.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+WHEEL_REQUIREMENT = "recbole==1.2.1"
+WHEEL_NAME = "recbole-1.2.1-py3-none-any.whl"
+WHEEL_SHA256 = "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407"
+MEMBER_DIR = "recbole/dataset_example/ml-100k/"
+FILES = ("ml-100k.inter", "ml-100k.item", "ml-100k.user")
+
+
+class DemoDataError(Exception):
+    pass
+
+
+def demo_dataset_path(var_dir: Path) -> Path:
+    """The extracted ml-100k directory under `var_dir`, downloading and extracting it if needed."""
+    target = var_dir / "datasets" / "ml-100k"
+    if all((target / name).is_file() for name in FILES):
+        return target
+    with tempfile.TemporaryDirectory(prefix="recsite-demo-") as tmp:
+        wheel = _download_wheel(Path(tmp))
+        extract_dataset(wheel, target)
+    return target
+
+
+def extract_dataset(wheel: Path, target: Path) -> None:
+    """Check the wheel's hash and extract only the ml-100k files into `target` (all or nothing)."""
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise DemoDataError(f"{wheel.name} has sha256 {digest}, expected {WHEEL_SHA256}; not using it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".ml-100k-", dir=target.parent))
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            absent = [MEMBER_DIR + name for name in FILES if MEMBER_DIR + name not in archive.namelist()]
+            if absent:
+                raise DemoDataError(f"{wheel.name} lacks {', '.join(absent)}")
+            for name in FILES:
+                with archive.open(MEMBER_DIR + name) as source, (staging / name).open("wb") as out:
+                    shutil.copyfileobj(source, out)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _download_wheel(directory: Path) -> Path:
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "--quiet", "--dest", str(directory), WHEEL_REQUIREMENT,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wheel = directory / WHEEL_NAME
+    if result.returncode != 0 or not wheel.is_file():
+        said = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DemoDataError(
+            f"could not download {WHEEL_REQUIREMENT} from the package index (pip: {said}); "
+            "set MOVIELENS_PATH to a MovieLens directory instead"
+        )
+    return wheel

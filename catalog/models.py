@@ -1,0 +1,58 @@
+from django.db import models
+
+
+class Category(models.Model):
+    """A genre or other grouping of items; imported genres become categories."""
+
+    name = models.CharField(max_length=64, unique=True)
+    slug = models.SlugField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemQuerySet(models.QuerySet):
+    def active(self) -> "ItemQuerySet":
+        return self.filter(is_active=True)
+
+
+class Item(models.Model):
+    """Something we recommend. `source`/`source_id` name where it came from, so imports can upsert."""
+
+    title = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    keywords = models.TextField(blank=True, help_text="Tags and other words that describe the item.")
+    categories = models.ManyToManyField(Category, related_name="items", blank=True)
+    external_ids = models.JSONField(
+        default=dict, blank=True, help_text='Identifiers elsewhere, e.g. {"imdb": "0114709"}.'
+    )
+
+    source = models.CharField(max_length=32, default="manual")
+    source_id = models.CharField(max_length=64)
+
+    is_active = models.BooleanField(default=True, help_text="Inactive items are hidden from users.")
+    is_featured = models.BooleanField(default=False)
+
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="item_unique_source_id"),
+        ]
+        indexes = [
+            models.Index(fields=["title"], name="item_title_idx"),
+            models.Index(fields=["year"], name="item_year_idx"),
+            models.Index(fields=["is_active", "is_featured"], name="item_active_featured_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title

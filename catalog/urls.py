@@ -1,0 +1,10 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.ItemListView.as_view(), name="item-list"),
+    path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),
+]

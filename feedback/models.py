@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+RATING_MIN = Decimal("0.5")
+RATING_MAX = Decimal("5.0")
+RATING_STEP = Decimal("0.5")
+# Every allowed value, so the database can enforce the grid with a portable IN check.
+RATING_VALUES = tuple(RATING_STEP * n for n in range(1, int(RATING_MAX / RATING_STEP) + 1))
+
+
+def validate_rating_value(value: Decimal) -> None:
+    if value not in RATING_VALUES:
+        raise ValidationError(
+            "%(value)s is not a rating: use 0.5 to 5.0 in steps of 0.5.",
+            code="invalid_rating",
+            params={"value": value},
+        )
+
+
+class Rating(models.Model):
+    """A user's explicit rating of an item, 0.5 to 5.0 stars in half steps; one per user and item."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="ratings")
+    value = models.DecimalField(max_digits=2, decimal_places=1, validators=[validate_rating_value])
+    # When the rating was given: now for site ratings, the dataset's timestamp for imported ones.
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="rating_unique_user_item"),
+            models.CheckConstraint(condition=models.Q(value__in=RATING_VALUES), name="rating_value_half_steps"),
+        ]
+        indexes = [
+            # Per-user reads come through the unique (user, item) index; these serve recency
+            # per user and the per-item reads of training and item pages.
+            models.Index(fields=["user", "-created"], name="rating_user_created_idx"),
+            models.Index(fields=["item", "value"], name="rating_item_value_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.item}: {self.value}"
