@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -12,6 +13,7 @@ _DECIMAL_BY_FLOAT = {float(value): value for value in RATING_VALUES}
 # Users whose existing ratings are read and diffed at a time: bounds memory on ml-25m-sized input.
 USERS_PER_CHUNK = 2000
 WRITE_BATCH = 5000
+INSERT_COLUMNS = ("user_id", "item_id", "value", "created", "updated")
 
 
 @dataclass(frozen=True)
@@ -62,25 +64,43 @@ def rating_bulk_upsert(
 
 def _upsert_chunk(users: list[int], items: list[int], values: list[float], stamps: list[int]) -> UpsertCounts:
     existing = {
-        (rating.user_id, rating.item_id): rating
-        for rating in Rating.objects.filter(user_id__in=set(users)).only("user_id", "item_id", "value", "created")
+        (user_id, item_id): (pk, value, created)
+        for pk, user_id, item_id, value, created in Rating.objects.filter(user_id__in=set(users)).values_list(
+            "pk", "user_id", "item_id", "value", "created"
+        )
     }
     now = timezone.now()
-    to_create: list[Rating] = []
+    to_create: list[tuple] = []
     to_update: list[Rating] = []
     for user_id, item_id, value, stamp in zip(users, items, values, stamps, strict=True):
         decimal_value = _DECIMAL_BY_FLOAT[value]
         created = datetime.fromtimestamp(stamp, tz=UTC) if stamp >= 0 else None
-        rating = existing.get((user_id, item_id))
-        if rating is None:
-            to_create.append(
-                Rating(user_id=user_id, item_id=item_id, value=decimal_value, created=created or now, updated=now)
-            )
-        elif rating.value != decimal_value or (created is not None and rating.created != created):
-            rating.value = decimal_value
-            rating.created = created or rating.created
-            rating.updated = now
-            to_update.append(rating)
-    Rating.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+        current = existing.get((user_id, item_id))
+        if current is None:
+            to_create.append((user_id, item_id, decimal_value, created or now, now))
+            continue
+        pk, current_value, current_created = current
+        if current_value != decimal_value or (created is not None and current_created != created):
+            to_update.append(Rating(pk=pk, value=decimal_value, created=created or current_created, updated=now))
+    _ratings_insert(to_create)
     Rating.objects.bulk_update(to_update, ["value", "created", "updated"], batch_size=WRITE_BATCH // 5)
     return UpsertCounts(len(to_create), len(to_update), len(users) - len(to_create) - len(to_update))
+
+
+def _ratings_insert(rows: list[tuple]) -> None:
+    """Insert new ratings: COPY on PostgreSQL (several times faster than INSERT for an import of
+    100k rows, where building model instances dominates), bulk_create on other databases."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        columns = ", ".join(Rating._meta.get_field(name).column for name in INSERT_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {Rating._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    Rating.objects.bulk_create(
+        [Rating(**dict(zip(INSERT_COLUMNS, row, strict=True))) for row in rows], batch_size=WRITE_BATCH
+    )

@@ -1,0 +1,82 @@
+"""Import ml-latest-small into PostgreSQL: wall time and rows per second, fresh and repeated.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/recsite python benchmarks/import_bench.py [--runs 3]
+
+Works on a scratch database `<name>_bench` beside DATABASE_URL's (dropped and recreated), so it never
+touches real data. Prints the figures and writes them to docs/BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from benchmarks.report import write_section  # noqa: E402
+
+
+def scratch_database(url: str) -> str:
+    """Recreate `<name>_bench` on the same server and return its URL."""
+    base, _, name = url.rpartition("/")
+    bench = f"{name}_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{bench}"')
+        connection.execute(f'CREATE DATABASE "{bench}"')
+    return f"{base}/{bench}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "datasets" / "ml-latest-small"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("import_bench: set DATABASE_URL to a PostgreSQL server (the benchmark is for PostgreSQL)")
+    os.environ["DATABASE_URL"] = scratch_database(url)
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recsite.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from catalog.services import dataset_import
+
+    call_command("migrate", verbosity=0)
+    fresh, repeat = [], []
+    for _ in range(args.runs):
+        call_command("flush", "--no-input", verbosity=0)
+        started = time.perf_counter()
+        summary = dataset_import(path=Path(args.data))
+        fresh.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        dataset_import(path=Path(args.data))
+        repeat.append(time.perf_counter() - started)
+
+    ratings = len(summary.dataset.ratings)
+    items = len(summary.dataset.items)
+    fresh_s, repeat_s = statistics.median(fresh), statistics.median(repeat)
+    body = f"""## Import: ml-latest-small into PostgreSQL (`benchmarks/import_bench.py`)
+
+{items:,} items, {ratings:,} ratings, {len(summary.dataset.ratings.user_keys)} users; median of {args.runs} runs,
+each into an emptied database, then the same import again (nothing to change).
+
+| run | wall time | ratings/s |
+| --- | ---: | ---: |
+| fresh import (parse, validate, write) | {fresh_s:.2f} s | {ratings / fresh_s:,.0f} |
+| repeated import (parse, validate, diff; no writes) | {repeat_s:.2f} s | {ratings / repeat_s:,.0f} |
+
+Target: under 15 s for the fresh import. Rerun: `make bench` (or the command in the script's docstring)."""
+    print(body)
+    write_section("import", body)
+
+
+if __name__ == "__main__":
+    main()
