@@ -11,7 +11,8 @@ HEADER = "# Benchmarks\n\nEach section is written by the script it names; rerun 
 
 
 def machine() -> str:
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {os.cpu_count()} CPUs, {platform.machine()}"
 
 
 def write_section(name: str, body: str) -> None:

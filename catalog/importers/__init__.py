@@ -29,4 +29,7 @@ def read_dataset(directory: Path | str, *, source: str | None = None, show_progr
     reader = detect_format(directory)
     if source is None:
         source = recbole.dataset_name(directory) if reader is recbole else reader.DEFAULT_SOURCE
-    return reader.read(directory, source=source, show_progress=show_progress)
+    try:
+        return reader.read(directory, source=source, show_progress=show_progress)
+    except OSError as exc:
+        raise DatasetError(Path(exc.filename or directory).name, f"cannot be read ({exc.strerror})") from None

@@ -15,10 +15,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+# The rating grid of feedback.models, repeated here because this package stays free of Django.
 RATING_MIN = 0.5
 RATING_MAX = 5.0
 NO_TIMESTAMP = -1
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 MAX_TITLE_LENGTH = 255  # catalog.Item.title
+MAX_ID_LENGTH = 64  # catalog.Item.source_id
 
 # Genre spellings differ between MovieLens releases; these map them onto one category name.
 # None means "no genre at all".
@@ -138,6 +141,8 @@ def read_lines(path: Path, *, legacy_encoding: bool = False, show_progress: bool
     ):
         for number, raw in enumerate(handle, start=1):
             bar.update(len(raw))
+            if b"\x00" in raw:
+                raise DatasetError(path.name, "contains a NUL byte (is it a text file?)", number)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -149,6 +154,41 @@ def read_lines(path: Path, *, legacy_encoding: bool = False, show_progress: bool
                     ) from None
                 text = raw.decode("latin-1")
             yield number, text.rstrip("\r\n")
+
+
+def delimited_rows(
+    path: Path,
+    separator: str,
+    *,
+    columns: int | None,
+    legacy_encoding: bool = False,
+    show_progress: bool = False,
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, fields) for each non-blank line, checking the column count if given."""
+    for line, text in read_lines(path, legacy_encoding=legacy_encoding, show_progress=show_progress):
+        if not text.strip():
+            continue
+        fields = text.split(separator)
+        if columns is not None:
+            check_columns(fields, columns, file=path.name, line=line)
+        yield line, fields
+
+
+def read_delimited_ratings(
+    path: Path, separator: str, *, items: list[DatasetItem], item_file: str, show_progress: bool = False
+) -> Ratings:
+    """The `user, item, rating, timestamp` files of ml-100k (u.data) and ml-1m (ratings.dat)."""
+    ratings = RatingsBuilder(items, path.name, item_file=item_file)
+    rows = delimited_rows(path, separator, columns=4, legacy_encoding=True, show_progress=show_progress)
+    for line, (user, item, rating, timestamp) in rows:
+        ratings.add(
+            line=line,
+            user=str(parse_int(user, "user id", file=path.name, line=line)),
+            item=str(parse_int(item, "item id", file=path.name, line=line)),
+            rating=rating,
+            timestamp=timestamp,
+        )
+    return ratings.build()
 
 
 def require_file(directory: Path, name: str) -> Path:
@@ -181,6 +221,8 @@ class RatingsBuilder:
             seconds = NO_TIMESTAMP
         else:
             seconds = int(_parse_number(timestamp, "timestamp", file=self.file, line=line))
+            if not 0 <= seconds <= MAX_TIMESTAMP:
+                raise DatasetError(self.file, f"timestamp {timestamp.strip()} is out of range", line)
         self._users.append(self._user_codes.setdefault(user, len(self._user_codes)))
         self._items.append(item_code)
         self._values.append(value)
@@ -228,8 +270,8 @@ class ItemCollector:
         self._lines: dict[str, int] = {}
 
     def add(self, item: DatasetItem, *, line: int) -> None:
-        if not item.source_id:
-            raise DatasetError(self.file, "item id is empty", line)
+        if not item.source_id or len(item.source_id) > MAX_ID_LENGTH:
+            raise DatasetError(self.file, f"item id must be 1-{MAX_ID_LENGTH} characters long", line)
         if not item.title or len(item.title) > MAX_TITLE_LENGTH:
             raise DatasetError(self.file, f"title must be 1-{MAX_TITLE_LENGTH} characters long", line)
         first = self._lines.setdefault(item.source_id, line)

@@ -6,11 +6,10 @@ from catalog.importers.base import (
     Dataset,
     DatasetItem,
     ItemCollector,
-    RatingsBuilder,
     canonical_genres,
-    check_columns,
+    delimited_rows,
     parse_int,
-    read_lines,
+    read_delimited_ratings,
     require_file,
     split_title_year,
 )
@@ -36,11 +35,8 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
     genres = _genres(directory / "u.genre")
 
     collector = ItemCollector(items_path.name)
-    for line, text in read_lines(items_path, legacy_encoding=True):
-        if not text.strip():
-            continue
-        fields = text.split("|")
-        check_columns(fields, FIXED_COLUMNS + len(genres), file=items_path.name, line=line)
+    rows = delimited_rows(items_path, "|", columns=FIXED_COLUMNS + len(genres), legacy_encoding=True)
+    for line, fields in rows:
         title, year = split_title_year(fields[1])
         release_date = fields[2].strip()
         if year is None and release_date[-4:].isdigit():
@@ -57,24 +53,13 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
             line=line,
         )
 
-    ratings = RatingsBuilder(collector.items, ratings_path.name, item_file=items_path.name)
-    for line, text in read_lines(ratings_path, legacy_encoding=True, show_progress=show_progress):
-        if not text.strip():
-            continue
-        fields = text.split("\t")
-        check_columns(fields, 4, file=ratings_path.name, line=line)
-        ratings.add(
-            line=line,
-            user=str(parse_int(fields[0], "user id", file=ratings_path.name, line=line)),
-            item=str(parse_int(fields[1], "item id", file=ratings_path.name, line=line)),
-            rating=fields[2],
-            timestamp=fields[3],
-        )
-    return Dataset(source=source, format=FORMAT, items=collector.items, ratings=ratings.build())
+    ratings = read_delimited_ratings(
+        ratings_path, "\t", items=collector.items, item_file=items_path.name, show_progress=show_progress
+    )
+    return Dataset(source=source, format=FORMAT, items=collector.items, ratings=ratings)
 
 
 def _genres(path: Path) -> tuple[str, ...]:
     if not path.is_file():
         return GENRES
-    names = [text.split("|")[0] for _, text in read_lines(path, legacy_encoding=True) if text.strip()]
-    return tuple(names)
+    return tuple(fields[0] for _, fields in delimited_rows(path, "|", columns=None, legacy_encoding=True))

@@ -6,11 +6,10 @@ from catalog.importers.base import (
     Dataset,
     DatasetItem,
     ItemCollector,
-    RatingsBuilder,
     canonical_genres,
-    check_columns,
+    delimited_rows,
     parse_int,
-    read_lines,
+    read_delimited_ratings,
     require_file,
     split_title_year,
 )
@@ -29,11 +28,7 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
     ratings_path = require_file(directory, "ratings.dat")
 
     collector = ItemCollector(items_path.name)
-    for line, text in read_lines(items_path, legacy_encoding=True):
-        if not text.strip():
-            continue
-        fields = text.split(SEPARATOR)
-        check_columns(fields, 3, file=items_path.name, line=line)
+    for line, fields in delimited_rows(items_path, SEPARATOR, columns=3, legacy_encoding=True):
         title, year = split_title_year(fields[1])
         collector.add(
             DatasetItem(
@@ -45,17 +40,7 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
             line=line,
         )
 
-    ratings = RatingsBuilder(collector.items, ratings_path.name, item_file=items_path.name)
-    for line, text in read_lines(ratings_path, legacy_encoding=True, show_progress=show_progress):
-        if not text.strip():
-            continue
-        fields = text.split(SEPARATOR)
-        check_columns(fields, 4, file=ratings_path.name, line=line)
-        ratings.add(
-            line=line,
-            user=str(parse_int(fields[0], "UserID", file=ratings_path.name, line=line)),
-            item=str(parse_int(fields[1], "MovieID", file=ratings_path.name, line=line)),
-            rating=fields[2],
-            timestamp=fields[3],
-        )
-    return Dataset(source=source, format=FORMAT, items=collector.items, ratings=ratings.build())
+    ratings = read_delimited_ratings(
+        ratings_path, SEPARATOR, items=collector.items, item_file=items_path.name, show_progress=show_progress
+    )
+    return Dataset(source=source, format=FORMAT, items=collector.items, ratings=ratings)

@@ -13,7 +13,7 @@ from catalog.importers.base import (
     ItemCollector,
     RatingsBuilder,
     canonical_genres,
-    check_columns,
+    delimited_rows,
     read_lines,
     split_title_year,
     year_or_none,
@@ -84,19 +84,18 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
 
 def _rows(path: Path, *, show_progress: bool) -> Iterator:
     """First the header's field names (types dropped), then (line, fields) for each record."""
-    lines = read_lines(path, show_progress=show_progress)
+    lines = read_lines(path)
     try:
         _, header = next(lines)
     except StopIteration:
         raise DatasetError(path.name, "is empty") from None
+    finally:
+        lines.close()
     columns = [field.split(":", 1)[0].strip() for field in header.split("\t")]
     yield columns
-    for line, text in lines:
-        if not text.strip():
-            continue
-        fields = text.split("\t")
-        check_columns(fields, len(columns), file=path.name, line=line)
-        yield line, fields
+    for line, fields in delimited_rows(path, "\t", columns=len(columns), show_progress=show_progress):
+        if line > 1:
+            yield line, fields
 
 
 def _column(columns: list[str], names: tuple[str, ...], file: str, *, required: bool = False) -> int | None:

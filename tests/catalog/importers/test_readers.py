@@ -116,6 +116,8 @@ def _corrupt_ratings_line(directory, line_number, new_line):
         ("1,2,3.0,964982703,extra", "ratings.csv line 3: expected 4 columns, found 5"),
         ("x,2,3.0,964982703", "ratings.csv line 3: userId 'x' is not a whole number"),
         ("1,2,3.0,yesterday", "ratings.csv line 3: timestamp 'yesterday' is not a number"),
+        ("1,2,3.0,1e20", "ratings.csv line 3: timestamp 1e20 is out of range"),
+        ("1,2,3.0,-5", "ratings.csv line 3: timestamp -5 is out of range"),
     ],
 )
 def test_bad_rating_lines_are_named_with_file_line_and_reason(tmp_path, bad_line, message):
@@ -204,3 +206,11 @@ def test_too_long_title_is_refused(tmp_path):
     movies = [("1", "x" * 256 + " (1995)", ["Drama"])]
     with pytest.raises(DatasetError, match=r"^movies\.csv line 2: title must be 1-255 characters long$"):
         read_dataset(write_csv(tmp_path, movies=movies, ratings=[("1", "1", "3.0", "1")]))
+
+
+def test_nul_byte_is_refused(tmp_path):
+    write_csv(tmp_path)
+    with (tmp_path / "ratings.csv").open("ab") as handle:
+        handle.write(b"1,2,3.0,\x001\n")
+    with pytest.raises(DatasetError, match=r"^ratings\.csv line 7: contains a NUL byte"):
+        read_dataset(tmp_path)
