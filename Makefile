@@ -30,6 +30,7 @@ demo: export DJANGO_DEBUG ?= true
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
+	$(PY) manage.py train
 	$(PY) manage.py runserver $(ADDR)
 
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
@@ -50,6 +51,9 @@ format: install-dev
 bench: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 bench: install-dev
 	$(PY) benchmarks/import_bench.py
+	$(PY) benchmarks/serve_bench.py
+	$(PY) benchmarks/evaluation_sweep.py
+	$(PY) benchmarks/knn_vs_implicit.py
 
 clean:
 	rm -rf $(VENV) var

@@ -7,27 +7,14 @@ touches real data. Prints the figures and writes them to docs/BENCHMARKS.md.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import write_section  # noqa: E402
-
-
-def scratch_database(url: str) -> str:
-    """Recreate `<name>_bench` on the same server and return its URL."""
-    base, _, name = url.rpartition("/")
-    bench = f"{name}_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        connection.execute(f'CREATE DATABASE "{bench}"')
-    return f"{base}/{bench}"
+from benchmarks.report import django_on_scratch_database, write_section  # noqa: E402
 
 
 def main() -> None:
@@ -36,20 +23,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("import_bench: set DATABASE_URL to a PostgreSQL server (the benchmark is for PostgreSQL)")
-    os.environ["DATABASE_URL"] = scratch_database(url)
-    os.environ.setdefault("DJANGO_DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recsite.settings")
-    import django
-
-    django.setup()
+    django_on_scratch_database("import_bench")
     from django.core.management import call_command
 
     from catalog.services import dataset_import
 
-    call_command("migrate", verbosity=0)
     fresh, repeat = [], []
     for _ in range(args.runs):
         call_command("flush", "--no-input", verbosity=0)

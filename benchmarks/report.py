@@ -1,8 +1,9 @@
-"""Writes a benchmark's figures into docs/BENCHMARKS.md, replacing that benchmark's previous section."""
+"""Shared by the benchmarks: a scratch PostgreSQL database, and writing figures into docs/BENCHMARKS.md."""
 
 import os
 import platform
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,12 +16,35 @@ def machine() -> str:
     return f"{python}, {os.cpu_count()} CPUs, {platform.machine()}"
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section between `<!-- bench:NAME -->` markers."""
+def write_section(name: str, body: str, *, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append) the section between `<!-- bench:NAME -->` markers of `path`."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = f"{start}\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n{end}"
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else HEADER
+    text = path.read_text() if path.exists() else HEADER
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text.rstrip()}\n\n{section}\n"
-    BENCHMARKS_MD.write_text(text)
+    path.write_text(text)
+
+
+def django_on_scratch_database(script: str) -> None:
+    """Point Django at `<name>_bench` beside DATABASE_URL's database (dropped and recreated, so a
+    benchmark never touches real data), set it up, and migrate."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(f"{script}: set DATABASE_URL to a PostgreSQL server (the benchmark is for PostgreSQL)")
+    base, _, name = url.rpartition("/")
+    bench = f"{name}_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{bench}"')
+        connection.execute(f'CREATE DATABASE "{bench}"')
+    os.environ["DATABASE_URL"] = f"{base}/{bench}"
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recsite.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)

@@ -3,17 +3,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
 from feedback.models import RATING_VALUES, Rating
+from recsite.bulk import rows_insert
 
 _DECIMAL_BY_FLOAT = {float(value): value for value in RATING_VALUES}
 # Users whose existing ratings are read and diffed at a time: bounds memory on ml-25m-sized input.
 USERS_PER_CHUNK = 2000
-WRITE_BATCH = 5000
-INSERT_COLUMNS = ("user_id", "item_id", "value", "created", "updated")
+UPDATE_BATCH = 1000
+INSERT_FIELDS = ("user_id", "item_id", "value", "created", "updated")
 
 
 @dataclass(frozen=True)
@@ -82,25 +82,6 @@ def _upsert_chunk(users: list[int], items: list[int], values: list[float], stamp
         pk, current_value, current_created = current
         if current_value != decimal_value or (created is not None and current_created != created):
             to_update.append(Rating(pk=pk, value=decimal_value, created=created or current_created, updated=now))
-    _ratings_insert(to_create)
-    Rating.objects.bulk_update(to_update, ["value", "created", "updated"], batch_size=WRITE_BATCH // 5)
+    rows_insert(model=Rating, fields=INSERT_FIELDS, rows=to_create)
+    Rating.objects.bulk_update(to_update, ["value", "created", "updated"], batch_size=UPDATE_BATCH)
     return UpsertCounts(len(to_create), len(to_update), len(users) - len(to_create) - len(to_update))
-
-
-def _ratings_insert(rows: list[tuple]) -> None:
-    """Insert new ratings: COPY on PostgreSQL (several times faster than INSERT for an import of
-    100k rows, where building model instances dominates), bulk_create on other databases."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        columns = ", ".join(Rating._meta.get_field(name).column for name in INSERT_COLUMNS)
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {Rating._meta.db_table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    Rating.objects.bulk_create(
-        [Rating(**dict(zip(INSERT_COLUMNS, row, strict=True))) for row in rows], batch_size=WRITE_BATCH
-    )

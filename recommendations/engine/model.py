@@ -1,0 +1,110 @@
+"""The fitted item-kNN model: neighbour lists plus the popularity list, and how it ranks."""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommendations.engine.knn import item_neighbors
+from recommendations.engine.matrix import Mode, interaction_matrix, user_weights
+from recommendations.engine.scoring import Ranked, popularity_order, popularity_scores, rank, recommend
+
+
+@dataclass(frozen=True)
+class KnnParams:
+    """Defaults chosen by offline evaluation on ml-latest-small (docs/EVALUATION.md)."""
+
+    k: int = 10  # neighbours kept per item
+    shrinkage: float = 0.0  # see knn.item_neighbors
+    mode: Mode = "implicit"
+    threshold: float = 0.0  # implicit mode: ratings below it do not count as liking
+    popularity_prior: float = 100.0  # see scoring.popularity_scores
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ItemKnn:
+    params: KnnParams
+    neighbors: sp.csr_matrix  # items x items; row i: item i's neighbours and their similarity
+    popular: np.ndarray  # item indices, most popular first
+    popularity_rank: np.ndarray = field(init=False)  # position of each item in `popular`
+
+    def __post_init__(self):
+        ranks = np.empty(len(self.popular), dtype=np.int64)
+        ranks[self.popular] = np.arange(len(self.popular))
+        object.__setattr__(self, "popularity_rank", ranks)
+
+    @property
+    def n_items(self) -> int:
+        return self.neighbors.shape[0]
+
+    @classmethod
+    def fit(
+        cls,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        params: KnnParams | None = None,
+        on_block: Callable[[int], None] | None = None,
+    ) -> "ItemKnn":
+        params = params or KnnParams()
+        interactions = interaction_matrix(
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, mode=params.mode, threshold=params.threshold
+        )
+        neighbors = item_neighbors(interactions, k=params.k, shrinkage=params.shrinkage, on_block=on_block)
+        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
+        return cls(params=params, neighbors=neighbors, popular=popularity_order(scores, counts))
+
+    def recommend(
+        self,
+        rated: np.ndarray,
+        values: np.ndarray,
+        *,
+        n: int,
+        exclude: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> list[Ranked]:
+        """One user's recommendations with evidence, from the items they rated and their ratings."""
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return recommend(
+            self.neighbors,
+            rated=np.asarray(rated, dtype=np.int64),
+            weights=weights,
+            n=n,
+            popular=self.popular,
+            popularity_rank=self.popularity_rank,
+            exclude=exclude,
+            allowed=allowed,
+        )
+
+    def recommend_many(self, interactions: sp.csr_matrix, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
+        """Top-n item indices for every row of a users x items weight matrix (no evidence), for evaluation.
+
+        Rows are padded with -1 when fewer than n items are left to recommend.
+        """
+        result = np.full((interactions.shape[0], n), -1, dtype=np.int64)
+        block = max(1, (32 * 2**20) // max(1, 4 * self.n_items))
+        for start in range(0, interactions.shape[0], block):
+            scores = (interactions[start : start + block] @ self.neighbors).toarray()
+            for offset, row in enumerate(scores):
+                eligible = np.ones(self.n_items, dtype=bool)
+                eligible[seen[start + offset].indices] = False
+                items, _ = rank(row, n=n, eligible=eligible, popular=self.popular, popularity_rank=self.popularity_rank)
+                result[start + offset, : len(items)] = items
+        return result
+
+    def popular_for(self, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
+        """The popularity baseline: each row's n most popular unseen items."""
+        result = np.full((seen.shape[0], n), -1, dtype=np.int64)
+        for user in range(seen.shape[0]):
+            eligible = np.ones(self.n_items, dtype=bool)
+            eligible[seen[user].indices] = False
+            items = self.popular[eligible[self.popular]][:n]
+            result[user, : len(items)] = items
+        return result

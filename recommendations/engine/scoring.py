@@ -1,0 +1,115 @@
+"""Scoring items for a user from the neighbour matrix, with evidence and a popularity fill."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+EVIDENCE_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One of the user's items that led to a recommendation, and its share of the score."""
+
+    item: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    item: int
+    score: float
+    source: str  # "knn" (from the user's items) or "popular" (the fill)
+    evidence: tuple[Evidence, ...] = ()
+
+
+def popularity_scores(
+    item_idx: np.ndarray, values: np.ndarray, *, n_items: int, prior: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bayesian-averaged rating per item, and the count of ratings.
+
+    An item's mean is pulled toward the global mean as if it had `prior` more ratings at that mean,
+    so three 5-star ratings do not outrank three hundred 4.5s.
+    """
+    counts = np.bincount(item_idx, minlength=n_items).astype(np.float64)
+    sums = np.bincount(item_idx, weights=values, minlength=n_items)
+    global_mean = float(values.mean()) if len(values) else 0.0
+    scores = (prior * global_mean + sums) / (prior + counts)
+    return np.where(counts > 0, scores, -np.inf), counts
+
+
+def popularity_order(scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Item indices, most popular first: by score, then by count, then by index."""
+    return np.lexsort((np.arange(len(scores)), -counts, -scores))
+
+
+def top_n(scores: np.ndarray, n: int, rank: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Indices of the n best-scoring eligible items with a positive score; ties go to the better `rank`."""
+    candidates = np.flatnonzero(eligible & (scores > 0))
+    if len(candidates) > n > 0:
+        kth = np.partition(scores[candidates], len(candidates) - n)[len(candidates) - n]
+        candidates = candidates[scores[candidates] >= kth]
+    order = np.lexsort((rank[candidates], -scores[candidates]))
+    return candidates[order[:n]]
+
+
+def rank(
+    scores: np.ndarray, *, n: int, eligible: np.ndarray, popular: np.ndarray, popularity_rank: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """The n eligible items to show: the best positive scores, then the most popular others.
+
+    Returns the item indices and how many of them came from the scores (the rest are the fill).
+    """
+    chosen = top_n(scores, n, popularity_rank, eligible)
+    if len(chosen) == n:
+        return chosen, n
+    remaining = eligible.copy()
+    remaining[chosen] = False
+    fill = popular[remaining[popular]][: n - len(chosen)]
+    return np.concatenate([chosen, fill]), len(chosen)
+
+
+def recommend(
+    neighbors: sp.csr_matrix,
+    *,
+    rated: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    popular: np.ndarray,
+    popularity_rank: np.ndarray,
+    exclude: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
+) -> list[Ranked]:
+    """The user's top n, each with its evidence: items similar to what they rated, then popular ones.
+
+    `rated`/`weights`: the user's item indices and their weights (see matrix.user_weights).
+    Never returns a rated item, an item in `exclude`, or one outside the `allowed` mask.
+    """
+    rated = np.asarray(rated, dtype=np.int64)
+    eligible = np.ones(neighbors.shape[0], dtype=bool) if allowed is None else allowed.copy()
+    eligible[rated] = False
+    if exclude is not None:
+        eligible[exclude] = False
+    contributions = neighbors[rated]  # rows: the user's items; columns: their neighbours
+    scores = np.asarray(contributions.T @ weights).ravel()
+    items, from_scores = rank(scores, n=n, eligible=eligible, popular=popular, popularity_rank=popularity_rank)
+    results = _with_evidence(contributions, weights, rated, items[:from_scores], scores)
+    return results + [Ranked(item=int(i), score=0.0, source="popular") for i in items[from_scores:]]
+
+
+def _with_evidence(
+    contributions: sp.csr_matrix, weights: np.ndarray, rated: np.ndarray, chosen: np.ndarray, scores: np.ndarray
+) -> list[Ranked]:
+    if not len(chosen):
+        return []
+    parts = contributions[:, chosen].toarray() * weights[:, None]  # rated x chosen
+    results = []
+    for column, item in enumerate(chosen):
+        part = parts[:, column]
+        positive = np.flatnonzero(part > 0)
+        best = positive[np.lexsort((rated[positive], -part[positive]))][:EVIDENCE_ITEMS]
+        total = part[positive].sum()
+        evidence = tuple(Evidence(item=int(rated[r]), share=round(float(part[r] / total), 4)) for r in best)
+        results.append(Ranked(item=int(item), score=float(scores[item]), source="knn", evidence=evidence))
+    return results

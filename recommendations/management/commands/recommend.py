@@ -1,0 +1,51 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from recommendations.selectors import recommendations_for_user
+
+
+def user_lookup(value: str):
+    """A user by primary key, or by username (imported users are named like `ml-1`)."""
+    users = get_user_model().objects
+    user = users.filter(pk=int(value)).first() if value.isdigit() else users.filter(username=value).first()
+    if user is None:
+        raise CommandError(f"no user {value!r} (give a user id or a username)")
+    return user
+
+
+class Command(BaseCommand):
+    help = "Print a user's recommendations with their evidence."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True, help="user id or username")
+        parser.add_argument("--n", type=int, default=10)
+        parser.add_argument("--category", action="append", default=[], help="category slug (repeatable)")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
+
+    def handle(self, *args, user: str, n: int, category: list[str], as_json: bool, **options):
+        if not 1 <= n <= 500:
+            raise CommandError(f"--n must be between 1 and 500, not {n}")
+        recommendations = recommendations_for_user(user=user_lookup(user), n=n, categories=category)
+        rows = [
+            {
+                "item_id": r.item.pk,
+                "title": r.item.title,
+                "year": r.item.year,
+                "score": round(r.score, 6),
+                "source": r.source,
+                "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
+            }
+            for r in recommendations
+        ]
+        if as_json:
+            self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for rank, row in enumerate(rows, start=1):
+            because = ", ".join(f"{e['title']} ({e['share']:.0%})" for e in row["evidence"])
+            year = f" ({row['year']})" if row["year"] else ""
+            self.stdout.write(
+                f"{rank:>3}. {row['title']}{year}  score {row['score']:.3f}  [{row['source']}]"
+                + (f"  because: {because}" if because else "")
+            )

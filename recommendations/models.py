@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils import timezone
+
+
+class ModelVersion(models.Model):
+    """One trained item-kNN model. Serving reads only the active version, and training writes a new
+    version completely before activating it, so a half-written version is never served."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building"
+        ACTIVE = "active"
+        RETIRED = "retired"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
+    params = models.JSONField(help_text="Training parameters (neighbours k, mode, shrinkage, ...).")
+    n_users = models.PositiveIntegerField()
+    n_items = models.PositiveIntegerField()
+    n_ratings = models.PositiveIntegerField()
+    n_neighbors = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True, help_text="Fit time and offline metrics, when measured.")
+    # Item pks with at least one rating, most popular first: the cold-start list and the serving index.
+    popular_item_ids = models.JSONField(default=list)
+    trained_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="model_version_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"model v{self.pk} ({self.status})"
+
+
+class ItemNeighbor(models.Model):
+    """An item's neighbour in one model version, with their similarity; bulk written by training."""
+
+    # The unique (version, item, neighbor) index serves every lookup, so the FKs get no indexes of their own.
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="neighbors", db_index=False)
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="+", db_index=False)
+    neighbor = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "item", "neighbor"], name="item_neighbor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} ~ {self.neighbor_id}: {self.score:.3f}"

@@ -1,0 +1,96 @@
+import time
+from collections.abc import Callable
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.models import Rating
+from recommendations.engine.model import ItemKnn, KnnParams
+from recommendations.models import ItemNeighbor, ModelVersion
+from recsite.bulk import rows_insert
+
+
+class NothingToTrainError(Exception):
+    pass
+
+
+# Retired versions kept after a new one is activated, for comparison and rollback.
+KEEP_RETIRED = 2
+
+
+def model_train(
+    *, params: KnnParams | None = None, on_progress: Callable[[int, int], None] | None = None
+) -> ModelVersion:
+    """Fit item-kNN on every rating, write the new version's neighbour lists, then activate it.
+
+    The version is written while in the `building` state, which serving never reads, and becomes
+    active in one short transaction that retires the previous one; older retired versions are pruned.
+    `on_progress(items_done, n_items)` reports the fit's progress.
+    """
+    params = params or KnnParams()
+    started = time.monotonic()
+    ratings = Rating.objects.values_list("user_id", "item_id", "value")
+    triples = np.array(list(ratings.iterator(chunk_size=20_000)), dtype=np.float64).reshape(-1, 3)
+    if not len(triples):
+        raise NothingToTrainError("there are no ratings to train on (import some: manage.py import_movielens)")
+    user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
+    item_ids, item_idx = np.unique(triples[:, 1].astype(np.int64), return_inverse=True)
+    model = ItemKnn.fit(
+        user_idx,
+        item_idx,
+        triples[:, 2],
+        n_users=len(user_ids),
+        n_items=len(item_ids),
+        params=params,
+        on_block=(lambda done: on_progress(done, len(item_ids))) if on_progress else None,
+    )
+    fit_seconds = time.monotonic() - started
+
+    neighbors = model.neighbors.tocoo()
+    version = ModelVersion.objects.create(
+        params=params.as_dict(),
+        n_users=len(user_ids),
+        n_items=len(item_ids),
+        n_ratings=len(triples),
+        n_neighbors=neighbors.nnz,
+        popular_item_ids=item_ids[model.popular].tolist(),
+        metrics={"fit_seconds": round(fit_seconds, 3)},
+    )
+    try:
+        with transaction.atomic():
+            rows_insert(
+                model=ItemNeighbor,
+                fields=("version_id", "item_id", "neighbor_id", "score"),
+                rows=list(
+                    zip(
+                        [version.pk] * neighbors.nnz,
+                        item_ids[neighbors.row].tolist(),
+                        item_ids[neighbors.col].tolist(),
+                        neighbors.data.astype(float).tolist(),
+                        strict=True,
+                    )
+                ),
+            )
+        model_version_activate(version=version)
+    except BaseException:
+        version.delete()
+        raise
+    version.metrics["total_seconds"] = round(time.monotonic() - started, 3)
+    version.save(update_fields=["metrics"])
+    return version
+
+
+def model_version_activate(*, version: ModelVersion) -> None:
+    """Make `version` the one serving version, retire the previous one, prune old retired ones."""
+    with transaction.atomic():
+        ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).exclude(
+            pk=version.pk
+        ).update(status=ModelVersion.Status.RETIRED)
+        version.status = ModelVersion.Status.ACTIVE
+        version.activated_at = timezone.now()
+        version.save(update_fields=["status", "activated_at"])
+    retired = ModelVersion.objects.filter(status=ModelVersion.Status.RETIRED).order_by("-activated_at", "-pk")
+    stale = list(retired.values_list("pk", flat=True)[KEEP_RETIRED:])
+    if stale:
+        ModelVersion.objects.filter(pk__in=stale).delete()
