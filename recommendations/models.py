@@ -51,3 +51,21 @@ class ItemNeighbor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} ~ {self.neighbor_id}: {self.score:.3f}"
+
+
+class ItemEmbedding(models.Model):
+    """An item's text embedding under one encoder; `text_hash` tells when the item's text changed."""
+
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="embeddings")
+    model_name = models.CharField(max_length=100)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float32, L2-normalised")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_name", "item"], name="item_embedding_unique_model_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} under {self.model_name}"

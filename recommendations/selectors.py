@@ -4,12 +4,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Count
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
 
 from catalog.models import Category, Item
 from feedback.models import Rating
+from recommendations.encoding import encoder
 from recommendations.engine.model import ItemKnn, KnnParams
-from recommendations.models import ItemNeighbor, ModelVersion
+from recommendations.engine.scoring import blend
+from recommendations.llm.intent import IntentParser, ParsedIntent
+from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
+from recommendations.services import EMBEDDINGS_VERSION_KEY
 
 
 @dataclass(frozen=True)
@@ -25,8 +31,17 @@ class EvidenceItem:
 class Recommendation:
     item: Item
     score: float
-    source: str  # "knn": from the user's ratings; "popular": the cold-start fill
+    source: str  # "knn": from the user's ratings; "popular": the fill; "intent": ranked with the request
     evidence: tuple[EvidenceItem, ...] = ()
+    similarity: float | None = None  # to the request, for intent requests
+
+
+class RecommendationList(list):
+    """The recommendations, best first, and what the request was understood as (None without one)."""
+
+    def __init__(self, items=(), *, intent: ParsedIntent | None = None):
+        super().__init__(items)
+        self.intent = intent
 
 
 @dataclass(frozen=True)
@@ -95,12 +110,15 @@ def _serving_model_load(version_id: int) -> ServingModel:
 
 
 def recommendations_for_user(
-    *, user, n: int = 10, categories: Iterable[str | Category] | None = None
-) -> list[Recommendation]:
+    *, user, n: int = 10, categories: Iterable[str | Category] | None = None, intent: str | None = None
+) -> RecommendationList:
     """The user's top n active items (optionally only in some categories), best first, with evidence.
 
     Never an item the user rated. Users with no ratings (or anonymous, `user=None`) get the popular
-    list. A constant number of queries whatever n and however many ratings the user has.
+    list. With `intent` (a request in plain words) the list keeps to the categories, exclusions and years
+    it names and is ranked by a blend of the collaborative score and similarity to the request; the
+    parsed request is `result.intent`. An empty request, or one over 500 characters, raises ValueError.
+    A constant number of queries whatever n and however many ratings the user has.
     """
     serving = serving_model()
     rated = (
@@ -112,8 +130,10 @@ def recommendations_for_user(
     values = np.array([float(value) for _, value in rated], dtype=np.float64)
     slugs = sorted({c.slug if isinstance(c, Category) else c for c in categories or ()})
 
+    if intent is not None:
+        return _for_intent(intent, serving=serving, rated_ids=rated_ids, values=values, n=n, slugs=slugs)
     if serving is None:
-        return _popular_by_count(exclude=rated_ids, n=n, slugs=slugs)
+        return RecommendationList(_popular_by_count(exclude=rated_ids, n=n, slugs=slugs))
 
     known_idx, known = serving.index_of(rated_ids)
     if slugs:
@@ -128,7 +148,7 @@ def recommendations_for_user(
     items = Item.objects.prefetch_related("categories").in_bulk([int(serving.item_ids[r.item]) for r in ranked])
     evidence_ids = {int(serving.item_ids[e.item]) for r in ranked for e in r.evidence}
     titles = dict(Item.objects.filter(pk__in=evidence_ids).values_list("pk", "title")) if evidence_ids else {}
-    return [
+    return RecommendationList(
         Recommendation(
             item=items[int(serving.item_ids[r.item])],
             score=r.score,
@@ -139,7 +159,7 @@ def recommendations_for_user(
             ),
         )
         for r in ranked
-    ]
+    )
 
 
 def similar_items(*, item: Item, n: int = 10) -> list[SimilarItem]:
@@ -166,3 +186,109 @@ def _popular_by_count(*, exclude: np.ndarray, n: int, slugs: list[str]) -> list[
         items = items.filter(categories__slug__in=slugs).distinct()
     items = items.annotate(n_ratings=Count("ratings")).order_by("-n_ratings", "pk").prefetch_related("categories")
     return [Recommendation(item=item, score=0.0, source="popular") for item in items[:n]]
+
+
+@dataclass(frozen=True)
+class EmbeddingIndex:
+    """Every embedded item's vector under the current encoder, rows in item pk order."""
+
+    token: object
+    model_name: str
+    item_ids: np.ndarray
+    vectors: np.ndarray
+    latest_year: int
+
+
+_embeddings: EmbeddingIndex | None = None
+_parser: tuple[tuple[str, ...], int, IntentParser] | None = None
+
+
+def embedding_index() -> EmbeddingIndex:
+    """Loaded once per process; reloaded when `item_embeddings_refresh` has written new vectors."""
+    global _embeddings
+    token = cache.get(EMBEDDINGS_VERSION_KEY)
+    name = encoder().name
+    if _embeddings is not None and _embeddings.token == token and _embeddings.model_name == name:
+        return _embeddings
+    rows = list(ItemEmbedding.objects.filter(model_name=name).order_by("item_id").values_list("item_id", "vector"))
+    vectors = np.vstack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows]) if rows else None
+    latest = Item.objects.aggregate(latest=Max("year"))["latest"] or 2000
+    _embeddings = EmbeddingIndex(
+        token=token,
+        model_name=name,
+        item_ids=np.array([pk for pk, _ in rows], dtype=np.int64),
+        vectors=vectors if vectors is not None else np.zeros((0, encoder().dimensions), dtype=np.float32),
+        latest_year=latest,
+    )
+    return _embeddings
+
+
+def intent_parse(text: str) -> ParsedIntent:
+    """The request understood against the catalogue's categories; ValueError when empty or too long."""
+    global _parser
+    names = tuple(Category.objects.order_by("name").values_list("name", flat=True))
+    year = embedding_index().latest_year
+    if _parser is None or _parser[:2] != (names, year):
+        _parser = (names, year, IntentParser(list(names), current_year=year, encode=encoder().encode))
+    return _parser[2].parse(text)
+
+
+def _for_intent(
+    text: str, *, serving: ServingModel | None, rated_ids: np.ndarray, values: np.ndarray, n: int, slugs: list[str]
+) -> RecommendationList:
+    parsed = intent_parse(text)
+    index = embedding_index()
+    allowed = Item.objects.active()
+    for name in parsed.categories:
+        allowed = allowed.filter(categories__name=name)
+    if parsed.excluded:
+        allowed = allowed.exclude(categories__name__in=parsed.excluded)
+    if slugs:
+        allowed = allowed.filter(categories__slug__in=slugs)
+    if parsed.year_min is not None:
+        allowed = allowed.filter(year__gte=parsed.year_min)
+    if parsed.year_max is not None:
+        allowed = allowed.filter(year__lte=parsed.year_max)
+    eligible = np.isin(index.item_ids, list(allowed.order_by().values_list("pk", flat=True).distinct()))
+    eligible &= ~np.isin(index.item_ids, rated_ids)
+
+    query = parsed.residual or " ".join(parsed.categories)
+    similarity = index.vectors @ encoder().encode([query])[0] if query else np.zeros(len(index.item_ids))
+    collaborative = np.zeros(len(index.item_ids))
+    known_in_index = np.zeros(0, dtype=np.int64)
+    if serving is not None:
+        model_idx, in_model = serving.index_of(index.item_ids)
+        known_in_index = np.flatnonzero(in_model)
+        rated_idx, rated_known = serving.index_of(rated_ids)
+        if len(rated_idx):
+            user_scores = serving.model.scores(rated_idx, values[rated_known])
+        else:  # no history: popularity stands in for the collaborative signal
+            user_scores = 1.0 - np.arange(len(serving.item_ids)) / max(1, len(serving.item_ids))
+        collaborative[known_in_index] = user_scores[model_idx]
+
+    weight = settings.RECSITE_INTENT_CF_WEIGHT
+    chosen, scores = blend(collaborative, similarity, eligible=eligible, weight=weight, n=n)
+    evidence: list[tuple] = [()] * len(chosen)
+    if serving is not None and len(chosen) and len(rated_ids):
+        rated_idx, rated_known = serving.index_of(rated_ids)
+        chosen_idx, chosen_known = serving.index_of(index.item_ids[chosen])
+        explained = serving.model.evidence(rated_idx, values[rated_known], chosen_idx) if len(rated_idx) else []
+        for position, found in zip(np.flatnonzero(chosen_known), explained, strict=True):
+            evidence[position] = tuple((int(serving.item_ids[e.item]), e.share) for e in found)
+    pks = [int(pk) for pk in index.item_ids[chosen]]
+    items = Item.objects.prefetch_related("categories").in_bulk(pks)
+    evidence_ids = {pk for found in evidence for pk, _ in found}
+    titles = dict(Item.objects.filter(pk__in=evidence_ids).values_list("pk", "title")) if evidence_ids else {}
+    return RecommendationList(
+        (
+            Recommendation(
+                item=items[pk],
+                score=float(score),
+                source="intent",
+                evidence=tuple(EvidenceItem(item_id=e, title=titles[e], share=share) for e, share in found),
+                similarity=float(similarity[position]),
+            )
+            for pk, score, found, position in zip(pks, scores, evidence, chosen, strict=True)
+        ),
+        intent=parsed,
+    )

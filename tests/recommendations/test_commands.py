@@ -34,11 +34,14 @@ def test_train_without_ratings_says_so():
 def test_recommend_json_lists_items_with_scores_and_evidence(taste_world):
     run("train")
 
-    rows = json.loads(run("recommend", "--user", "newcomer", "--n", "2", "--json"))
+    data = json.loads(run("recommend", "--user", "newcomer", "--n", "2", "--json"))
 
+    rows = data["items"]
+    assert data["intent"] is None
     assert {row["title"] for row in rows} == {"Aliens", "Predator"}
     assert rows[0]["evidence"][0]["title"] == "Alien"
-    assert set(rows[0]) == {"item_id", "title", "year", "score", "source", "evidence"}
+    assert rows[0]["categories"] == ["Sci-Fi"]
+    assert set(rows[0]) == {"item_id", "title", "year", "categories", "score", "similarity", "source", "evidence"}
 
 
 @pytest.mark.django_db

@@ -16,32 +16,41 @@ def user_lookup(value: str):
 
 
 class Command(BaseCommand):
-    help = "Print a user's recommendations with their evidence."
+    help = "Print a user's recommendations with their evidence, optionally for a request in plain words."
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="user id or username")
         parser.add_argument("--n", type=int, default=10)
         parser.add_argument("--category", action="append", default=[], help="category slug (repeatable)")
+        parser.add_argument("--intent", help='what the user asks for, e.g. "a funny animated movie for kids"')
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
 
-    def handle(self, *args, user: str, n: int, category: list[str], as_json: bool, **options):
+    def handle(self, *args, user: str, n: int, category: list[str], intent: str | None, as_json: bool, **options):
         if not 1 <= n <= 500:
             raise CommandError(f"--n must be between 1 and 500, not {n}")
-        recommendations = recommendations_for_user(user=user_lookup(user), n=n, categories=category)
+        try:
+            result = recommendations_for_user(user=user_lookup(user), n=n, categories=category, intent=intent)
+        except ValueError as exc:
+            raise CommandError(f"--intent: {exc}") from exc
         rows = [
             {
                 "item_id": r.item.pk,
                 "title": r.item.title,
                 "year": r.item.year,
+                "categories": [c.name for c in r.item.categories.all()],
                 "score": round(r.score, 6),
+                "similarity": None if r.similarity is None else round(r.similarity, 6),
                 "source": r.source,
                 "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
             }
-            for r in recommendations
+            for r in result
         ]
         if as_json:
-            self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
+            parsed = result.intent.as_dict() if result.intent else None
+            self.stdout.write(json.dumps({"intent": parsed, "items": rows}, indent=2, ensure_ascii=False))
             return
+        if result.intent:
+            self.stdout.write(f"Understood: {result.intent.describe() or '(no constraints)'}")
         for rank, row in enumerate(rows, start=1):
             because = ", ".join(f"{e['title']} ({e['share']:.0%})" for e in row["evidence"])
             year = f" ({row['year']})" if row["year"] else ""

@@ -1,0 +1,1 @@
+"""Language-model parts: the sentence encoder and intent understanding. No Django here."""

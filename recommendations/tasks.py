@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from recommendations.services import item_embeddings_refresh
+
+
+@shared_task(queue="llm", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def item_embeddings_refresh_task() -> None:
+    """Embed new and changed items. Idempotent: a second run finds nothing to do."""
+    item_embeddings_refresh()
