@@ -31,6 +31,7 @@ demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 	$(PY) manage.py train
+	$(PY) manage.py embed_items
 	$(PY) manage.py runserver $(ADDR)
 
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
@@ -54,6 +55,7 @@ bench: install-dev
 	$(PY) benchmarks/serve_bench.py
 	$(PY) benchmarks/evaluation_sweep.py
 	$(PY) benchmarks/knn_vs_implicit.py
+	$(PY) benchmarks/intent_eval.py
 
 clean:
 	rm -rf $(VENV) var

@@ -252,8 +252,7 @@ def _for_intent(
     eligible = np.isin(index.item_ids, list(allowed.order_by().values_list("pk", flat=True).distinct()))
     eligible &= ~np.isin(index.item_ids, rated_ids)
 
-    query = parsed.residual or " ".join(parsed.categories)
-    similarity = index.vectors @ encoder().encode([query])[0] if query else np.zeros(len(index.item_ids))
+    similarity = index.vectors @ parsed.vector
     collaborative = np.zeros(len(index.item_ids))
     known_in_index = np.zeros(0, dtype=np.int64)
     if serving is not None:

