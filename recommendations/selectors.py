@@ -143,22 +143,47 @@ def recommendations_for_user(
             serving.item_ids, list(Item.objects.filter(is_active=False).order_by().values_list("pk", flat=True))
         )
     ranked = serving.model.recommend(known_idx, values[known], n=n, allowed=allowed)
+    return _materialize(
+        [
+            _Row(
+                item_id=int(serving.item_ids[r.item]),
+                score=r.score,
+                source=r.source,
+                evidence=tuple((int(serving.item_ids[e.item]), e.share) for e in r.evidence),
+            )
+            for r in ranked
+        ]
+    )
 
-    # The items shown are loaded whole; the evidence items only need their titles.
-    items = Item.objects.prefetch_related("categories").in_bulk([int(serving.item_ids[r.item]) for r in ranked])
-    evidence_ids = {int(serving.item_ids[e.item]) for r in ranked for e in r.evidence}
+
+@dataclass(frozen=True)
+class _Row:
+    """A recommendation before its items are loaded: pks and figures only."""
+
+    item_id: int
+    score: float
+    source: str
+    evidence: tuple[tuple[int, float], ...] = ()  # (item pk, share)
+    similarity: float | None = None
+
+
+def _materialize(rows: list[_Row], *, intent: ParsedIntent | None = None) -> RecommendationList:
+    """Load the items shown, whole with their categories, and the evidence items' titles: 3 queries."""
+    items = Item.objects.prefetch_related("categories").in_bulk([row.item_id for row in rows])
+    evidence_ids = {pk for row in rows for pk, _ in row.evidence}
     titles = dict(Item.objects.filter(pk__in=evidence_ids).values_list("pk", "title")) if evidence_ids else {}
     return RecommendationList(
-        Recommendation(
-            item=items[int(serving.item_ids[r.item])],
-            score=r.score,
-            source=r.source,
-            evidence=tuple(
-                EvidenceItem(item_id=(pk := int(serving.item_ids[e.item])), title=titles[pk], share=e.share)
-                for e in r.evidence
-            ),
-        )
-        for r in ranked
+        (
+            Recommendation(
+                item=items[row.item_id],
+                score=row.score,
+                source=row.source,
+                evidence=tuple(EvidenceItem(item_id=pk, title=titles[pk], share=share) for pk, share in row.evidence),
+                similarity=row.similarity,
+            )
+            for row in rows
+        ),
+        intent=intent,
     )
 
 
@@ -254,40 +279,32 @@ def _for_intent(
 
     similarity = index.vectors @ parsed.vector
     collaborative = np.zeros(len(index.item_ids))
-    known_in_index = np.zeros(0, dtype=np.int64)
+    rated_idx, rated_known = (np.zeros(0, dtype=np.int64), None) if serving is None else serving.index_of(rated_ids)
     if serving is not None:
         model_idx, in_model = serving.index_of(index.item_ids)
-        known_in_index = np.flatnonzero(in_model)
-        rated_idx, rated_known = serving.index_of(rated_ids)
         if len(rated_idx):
             user_scores = serving.model.scores(rated_idx, values[rated_known])
-        else:  # no history: popularity stands in for the collaborative signal
+        else:  # no history the model knows: popularity stands in for the collaborative signal
             user_scores = 1.0 - np.arange(len(serving.item_ids)) / max(1, len(serving.item_ids))
-        collaborative[known_in_index] = user_scores[model_idx]
+        collaborative[np.flatnonzero(in_model)] = user_scores[model_idx]
 
-    weight = settings.RECSITE_INTENT_CF_WEIGHT
-    chosen, scores = blend(collaborative, similarity, eligible=eligible, weight=weight, n=n)
+    chosen, scores = blend(collaborative, similarity, eligible=eligible, weight=settings.RECSITE_INTENT_CF_WEIGHT, n=n)
     evidence: list[tuple] = [()] * len(chosen)
-    if serving is not None and len(chosen) and len(rated_ids):
-        rated_idx, rated_known = serving.index_of(rated_ids)
+    if len(rated_idx) and len(chosen):
         chosen_idx, chosen_known = serving.index_of(index.item_ids[chosen])
-        explained = serving.model.evidence(rated_idx, values[rated_known], chosen_idx) if len(rated_idx) else []
+        explained = serving.model.evidence(rated_idx, values[rated_known], chosen_idx)
         for position, found in zip(np.flatnonzero(chosen_known), explained, strict=True):
             evidence[position] = tuple((int(serving.item_ids[e.item]), e.share) for e in found)
-    pks = [int(pk) for pk in index.item_ids[chosen]]
-    items = Item.objects.prefetch_related("categories").in_bulk(pks)
-    evidence_ids = {pk for found in evidence for pk, _ in found}
-    titles = dict(Item.objects.filter(pk__in=evidence_ids).values_list("pk", "title")) if evidence_ids else {}
-    return RecommendationList(
-        (
-            Recommendation(
-                item=items[pk],
+    return _materialize(
+        [
+            _Row(
+                item_id=int(index.item_ids[position]),
                 score=float(score),
                 source="intent",
-                evidence=tuple(EvidenceItem(item_id=e, title=titles[e], share=share) for e, share in found),
+                evidence=found,
                 similarity=float(similarity[position]),
             )
-            for pk, score, found, position in zip(pks, scores, evidence, chosen, strict=True)
-        ),
+            for position, score, found in zip(chosen, scores, evidence, strict=True)
+        ],
         intent=parsed,
     )

@@ -12,7 +12,7 @@ from recommendations.llm.encoder import PACKAGED_WEIGHTS_SHA256, EncoderError, S
 from recommendations.models import ItemEmbedding
 from recommendations.selectors import recommendations_for_user
 from recommendations.services import item_embeddings_refresh, model_train
-from tests.factories import ItemFactory
+from tests.factories import ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,13 @@ def test_intent_requests_do_a_bounded_number_of_queries(embedded_world, django_a
     with django_assert_max_num_queries(8):
         result = recommendations_for_user(user=embedded_world["newcomer"], n=3, intent="80s sci-fi, no drama")
     assert len(result) == 2
+
+
+def test_a_user_whose_ratings_the_model_does_not_know_still_gets_results(embedded_world):
+    stranger = UserFactory()
+    RatingFactory(user=stranger, item=ItemFactory(title="Rated after training"))
+
+    result = recommendations_for_user(user=stranger, n=3, intent="sci-fi")
+
+    assert {r.item.title for r in result} == {"Alien", "Aliens", "Predator"}
+    assert all(r.evidence == () for r in result)
