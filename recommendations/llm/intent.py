@@ -134,20 +134,8 @@ class IntentParser:
         self.encode = encode
         self.similarity_threshold = similarity_threshold
         self.similarity_margin = similarity_margin
-        by_key = {_key(name): name for name in category_names}
-        self.phrases: dict[str, tuple[str, ...]] = {}
-        for name in category_names:
-            for phrase in {name.lower(), name.lower().replace("-", " "), _key(name)}:
-                self.phrases[phrase] = (name,)
-        for key, synonyms in SYNONYMS.items():
-            if key in by_key:
-                for phrase in synonyms:
-                    self.phrases.setdefault(phrase, (by_key[key],))
-        for phrase, keys in COMBINED.items():
-            if all(key in by_key for key in keys):
-                self.phrases[phrase] = tuple(by_key[key] for key in keys)
-        longest_first = sorted(self.phrases, key=len, reverse=True)
-        self._phrase_pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])")
+        self.phrases = category_phrases(category_names)
+        self._phrase_pattern = phrase_pattern(self.phrases)
         self._single_words = [phrase for phrase in self.phrases if " " not in phrase and len(phrase) >= 4]
         self._names = list(category_names)
         self._name_vectors = encode([f"{name} movies" for name in category_names]) if encode else None
@@ -315,6 +303,30 @@ class IntentParser:
                 found.append(name)
                 notes.append(f"{'not ' if negated else ''}{name} <- {word!r} (similarity {row[best]:.2f})")
         return found
+
+
+def category_phrases(category_names: list[str]) -> dict[str, tuple[str, ...]]:
+    """Lower-case phrase -> the catalogue categories it names: the names themselves and the synonyms
+    of the categories the catalogue has."""
+    by_key = {_key(name): name for name in category_names}
+    phrases: dict[str, tuple[str, ...]] = {}
+    for name in category_names:
+        for phrase in {name.lower(), name.lower().replace("-", " "), _key(name)}:
+            phrases[phrase] = (name,)
+    for key, synonyms in SYNONYMS.items():
+        if key in by_key:
+            for phrase in synonyms:
+                phrases.setdefault(phrase, (by_key[key],))
+    for phrase, keys in COMBINED.items():
+        if all(key in by_key for key in keys):
+            phrases[phrase] = tuple(by_key[key] for key in keys)
+    return phrases
+
+
+def phrase_pattern(phrases: dict[str, tuple[str, ...]]) -> re.Pattern:
+    """Matches any of the phrases as whole words, longest first."""
+    longest_first = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])")
 
 
 def _key(name: str) -> str:
