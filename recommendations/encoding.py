@@ -9,6 +9,9 @@ from django.conf import settings
 from catalog.models import Item
 from recommendations.llm.encoder import PACKAGED_WEIGHTS_SHA256, SentenceEncoder, packaged_model_path
 
+# Bumped in the shared cache whenever item vectors are written, so serving processes reload theirs.
+EMBEDDINGS_VERSION_KEY = "recommendations:embeddings-version"
+
 _encoder: SentenceEncoder | None = None
 _lock = threading.Lock()
 

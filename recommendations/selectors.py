@@ -10,12 +10,11 @@ from django.db.models import Count, Max
 
 from catalog.models import Category, Item
 from feedback.models import Rating
-from recommendations.encoding import encoder
+from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder
 from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.engine.scoring import blend
 from recommendations.llm.intent import IntentParser, ParsedIntent
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
-from recommendations.services import EMBEDDINGS_VERSION_KEY
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Item
 from feedback.models import Rating
-from recommendations.encoding import encoder, item_text, text_hash
+from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder, item_text, text_hash
 from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
 from recsite.bulk import rows_insert
@@ -97,9 +97,6 @@ def model_version_activate(*, version: ModelVersion) -> None:
     stale = list(retired.values_list("pk", flat=True)[KEEP_RETIRED:])
     if stale:
         ModelVersion.objects.filter(pk__in=stale).delete()
-
-
-EMBEDDINGS_VERSION_KEY = "recommendations:embeddings-version"
 
 
 def item_embeddings_refresh(
