@@ -186,6 +186,21 @@ def _materialize(rows: list[_Row], *, intent: ParsedIntent | None = None) -> Rec
     )
 
 
+def evidence_item_ids(*, user, item: Item) -> list[int]:
+    """The user's rated items that lead to `item` in the active model, most contributing first."""
+    serving = serving_model()
+    if serving is None or user is None or not user.is_authenticated:
+        return []
+    rated = list(Rating.objects.filter(user=user).values_list("item_id", "value"))
+    rated_idx, known = serving.index_of(np.array([pk for pk, _ in rated], dtype=np.int64))
+    item_idx, item_known = serving.index_of(np.array([item.pk], dtype=np.int64))
+    if not len(rated_idx) or not item_known.all():
+        return []
+    values = np.array([float(value) for _, value in rated])[known]
+    [evidence] = serving.model.evidence(rated_idx, values, item_idx)
+    return [int(serving.item_ids[e.item]) for e in evidence]
+
+
 def similar_items(*, item: Item, n: int = 10) -> list[SimilarItem]:
     """The item's nearest active neighbours in the active model version, most similar first."""
     neighbors = (

@@ -1,5 +1,8 @@
+import hashlib
+import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
@@ -10,7 +13,10 @@ from catalog.models import Item
 from feedback.models import Rating
 from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder, item_text, text_hash
 from recommendations.engine.model import ItemKnn, KnnParams
-from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
+from recommendations.generation import generator, generator_name, reason_facts, reason_guard
+from recommendations.llm.prompts import PROMPT_VERSION, completion_prompt, template_reason
+from recommendations.models import Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
+from recommendations.selectors import evidence_item_ids, intent_parse
 from recsite.bulk import rows_insert
 
 
@@ -133,3 +139,90 @@ def item_embeddings_refresh(
     if pending:
         cache.set(EMBEDDINGS_VERSION_KEY, time.time_ns(), timeout=None)
     return len(pending), len(stored) - sum(1 for pk, _, _ in pending if pk in stored)
+
+
+@dataclass(frozen=True)
+class ExplanationResult:
+    status: str  # "ready" or "pending"
+    text: str = ""
+    source: str = ""  # "generated" or "template"
+    verdict: str = ""
+    explanation_id: int | None = None
+
+
+def explanation_for(*, user, item: Item, intent: str | None = None) -> ExplanationResult:
+    """The reason for recommending `item` to `user`: ready text from the cache or the database, or
+    pending with exactly one generation task enqueued for its key, however many requests race."""
+    evidence = evidence_item_ids(user=user, item=item)
+    summary = intent_parse(intent).describe() if intent else ""
+    key = _explanation_key(item.pk, evidence, summary)
+    cached = cache.get(f"explanation:{key}")
+    if cached:
+        return ExplanationResult(status=Explanation.Status.READY, **cached)
+    explanation, created = Explanation.objects.get_or_create(
+        key=key,
+        defaults={
+            "item": item,
+            "evidence_item_ids": evidence,
+            "intent": summary,
+            "model_name": generator_name(),
+            "prompt_version": PROMPT_VERSION,
+        },
+    )
+    if explanation.status == Explanation.Status.READY:
+        _explanation_cache(explanation)
+        return _result(explanation)
+    if created:
+        from recommendations.tasks import explanation_generate_task  # tasks import services: import late
+
+        transaction.on_commit(lambda: explanation_generate_task.delay(explanation.pk))
+    return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
+
+
+def explanation_generate(*, explanation: Explanation) -> Explanation:
+    """Write the reason: generated text if it passes the guard, one stricter retry, else the template.
+
+    Idempotent: an explanation that is already ready is left as it is.
+    """
+    facts = reason_facts(
+        item=explanation.item, evidence_item_ids=explanation.evidence_item_ids, intent=explanation.intent
+    )
+    guard = reason_guard()
+    problems = []
+    text, source = "", Explanation.Source.TEMPLATE
+    for strict in (False, True):
+        prompt = completion_prompt(facts, strict=strict)
+        [candidate] = generator().generate([prompt])
+        verdict = guard.check(candidate, facts, prompt=prompt)
+        if verdict.ok:
+            text, source = candidate, Explanation.Source.GENERATED
+            break
+        problems.append(f"{'strict' if strict else 'first'}: {verdict}")
+    if not text:
+        text = template_reason(facts)
+    Explanation.objects.filter(pk=explanation.pk, status=Explanation.Status.PENDING).update(
+        status=Explanation.Status.READY, text=text, source=source, verdict="; ".join(problems), updated=timezone.now()
+    )
+    explanation.refresh_from_db()
+    _explanation_cache(explanation)
+    return explanation
+
+
+def _explanation_key(item_id: int, evidence: list[int], intent: str) -> str:
+    parts = [item_id, evidence, intent, generator_name(), PROMPT_VERSION]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _explanation_cache(explanation: Explanation) -> None:
+    value = {"text": explanation.text, "source": explanation.source, "verdict": explanation.verdict}
+    cache.set(f"explanation:{explanation.key}", {**value, "explanation_id": explanation.pk}, timeout=7 * 24 * 3600)
+
+
+def _result(explanation: Explanation) -> ExplanationResult:
+    return ExplanationResult(
+        status=explanation.status,
+        text=explanation.text,
+        source=explanation.source,
+        verdict=explanation.verdict,
+        explanation_id=explanation.pk,
+    )

@@ -1,6 +1,10 @@
 from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
 
-from recommendations.services import item_embeddings_refresh
+from recommendations.generation import generator
+from recommendations.models import Explanation
+from recommendations.services import explanation_generate, item_embeddings_refresh
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -8,3 +12,19 @@ def item_embeddings_refresh_task() -> None:
     """Embed new and changed items (routed to the `llm` queue by CELERY_TASK_ROUTES). Idempotent: a
     second run finds nothing to do."""
     item_embeddings_refresh()
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def explanation_generate_task(explanation_id: int) -> None:
+    """Generate one reason (routed to the `llm` queue). Done already, or gone: running twice is harmless."""
+    explanation = Explanation.objects.filter(pk=explanation_id, status=Explanation.Status.PENDING).first()
+    if explanation is None:
+        return
+    explanation_generate(explanation=explanation)
+
+
+@worker_process_init.connect
+def _load_generator(**kwargs) -> None:
+    """On the `llm` workers (RECSITE_LLM_WORKER=true), load the generator once as each process starts."""
+    if settings.RECSITE_LLM_WORKER:
+        generator()

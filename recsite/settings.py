@@ -124,7 +124,10 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
-CELERY_TASK_ROUTES = {"recommendations.tasks.item_embeddings_*": {"queue": "llm"}}
+CELERY_TASK_ROUTES = {
+    "recommendations.tasks.item_embeddings_*": {"queue": "llm"},
+    "recommendations.tasks.explanation_*": {"queue": "llm"},
+}
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TIMEZONE = "UTC"
 
@@ -184,6 +187,10 @@ MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
 RECSITE_ENCODER_PATH = env.str("RECSITE_ENCODER_PATH", default="")
 # Share of the collaborative score in an intent request's ranking; the rest is intent similarity.
 RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.85)
+# Reason generator: a local causal-LM folder or GGUF file. Unset: SmolLM2-135M-Instruct, fetched once by
+# pinned hash into var/models/. Workers with RECSITE_LLM_WORKER=true load it when their process starts.
+RECSITE_GENERATOR_PATH = env.str("RECSITE_GENERATOR_PATH", default="")
+RECSITE_LLM_WORKER = env.bool("RECSITE_LLM_WORKER", default=False)
 # Nothing in recsite may reach a model hub; the libraries read these when they are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

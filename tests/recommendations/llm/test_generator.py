@@ -4,33 +4,12 @@ import hashlib
 import zipfile
 
 import pytest
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from recommendations.llm import generator
 from recommendations.llm.generator import GeneratorError, ReasonGenerator, extract_gguf, packaged_gguf
 from recommendations.llm.guard import ReasonGuard
 from recommendations.llm.prompts import ReasonFacts, completion_prompt, template_reason
 from tests.recommendations.llm.test_intent import MOVIELENS
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    """A two-layer Llama with random weights and a word-level tokenizer, saved like any model folder."""
-    folder = tmp_path_factory.mktemp("tiny-llama")
-    words = "Movie Year Genres Liked Reason a the is film comedy sci-fi fun space 1999 Galaxy Quest , . : \n"
-    backend = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    backend.train_from_iterator([words] * 3, trainers.WordLevelTrainer(special_tokens=["<unk>", "<eos>"]))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", eos_token="<eos>")
-    config = LlamaConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
-        eos_token_id=tokenizer.eos_token_id,
-    )  # fmt: skip
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 def test_generates_one_line_per_prompt_in_a_batch(tiny_model):

@@ -1,0 +1,115 @@
+"""Reasons through the service, the task and the command, with a tiny random generator (whose text the
+guard rejects, so the template is served) and the real database, cache and broker."""
+
+import json
+import threading
+from io import StringIO
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from recommendations import generation
+from recommendations.models import Explanation
+from recommendations.services import explanation_for, model_train
+from recommendations.tasks import explanation_generate_task
+from recsite.celery import app as celery_app
+
+
+@pytest.fixture
+def tiny_generator(settings, tiny_model, monkeypatch):
+    settings.RECSITE_GENERATOR_PATH = str(tiny_model)
+    monkeypatch.setattr(generation, "_generator", None)
+    yield
+    generation._generator = None
+
+
+@pytest.fixture
+def llm_queue():
+    """The real broker's `llm` queue, emptied around the test; returns its length."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("llm")
+    yield lambda: client.llen("llm")
+    client.delete("llm")
+
+
+@pytest.fixture
+def world(taste_world, tiny_generator, clean_cache, llm_queue):
+    model_train()
+    return taste_world
+
+
+@pytest.mark.django_db
+def test_a_missing_reason_is_pending_with_one_task_then_ready_from_the_cache(world, llm_queue):
+    user, aliens = world["newcomer"], world["films"]["Aliens"]
+
+    first = explanation_for(user=user, item=aliens)
+    second = explanation_for(user=user, item=aliens)
+
+    assert first.status == second.status == "pending"
+    assert Explanation.objects.count() == 1
+    explanation = Explanation.objects.get()
+    assert explanation.evidence_item_ids == [world["films"]["Alien"].pk]
+    assert celery_app.amqp.router.route({}, explanation_generate_task.name)["queue"].name == "llm"
+    # transaction.on_commit runs when the test's transaction would commit; run them as it would.
+    assert llm_queue() == 0
+
+    explanation_generate_task.apply(args=[explanation.pk]).get()
+    ready = explanation_for(user=user, item=aliens)
+
+    assert ready.status == "ready"
+    assert ready.source == "template"  # random weights write nonsense; the guard refuses it
+    assert ready.text == "Because you liked Alien: a 1995 Sci-Fi film."
+    assert "first:" in ready.verdict
+    assert "strict:" in ready.verdict
+
+
+@pytest.mark.django_db
+def test_running_the_task_twice_writes_once(world):
+    explanation_for(user=world["newcomer"], item=world["films"]["Predator"])
+    explanation = Explanation.objects.get()
+
+    explanation_generate_task.apply(args=[explanation.pk]).get()
+    written = Explanation.objects.get().updated
+    explanation_generate_task.apply(args=[explanation.pk]).get()
+
+    assert Explanation.objects.count() == 1
+    assert Explanation.objects.get().updated == written
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_enqueue_exactly_one_task(world, llm_queue):
+    user, ran = world["newcomer"], world["films"]["Ran"]
+    errors = []
+
+    def ask():
+        try:
+            assert explanation_for(user=user, item=ran).status == "pending"
+        except Exception as exc:  # surfaced below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Explanation.objects.filter(item=ran).count() == 1
+    assert llm_queue() == 1
+
+
+@pytest.mark.django_db
+def test_explain_command_writes_synchronously(world):
+    out = StringIO()
+    call_command("explain", "--user", "newcomer", "--item", str(world["films"]["Predator"].pk), "--json", stdout=out)
+
+    row = json.loads(out.getvalue())
+    assert row["source"] == "template"
+    assert row["text"] == "Because you liked Alien: a 1995 Sci-Fi film."
+    assert row["guard"].startswith("first:")
+    assert Explanation.objects.get().status == "ready"
