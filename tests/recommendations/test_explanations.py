@@ -6,8 +6,6 @@ import threading
 from io import StringIO
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -24,15 +22,6 @@ def tiny_generator(settings, tiny_model, monkeypatch):
     monkeypatch.setattr(generation, "_generator", None)
     yield
     generation._generator = None
-
-
-@pytest.fixture
-def llm_queue():
-    """The real broker's `llm` queue, emptied around the test; returns its length."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("llm")
-    yield lambda: client.llen("llm")
-    client.delete("llm")
 
 
 @pytest.fixture
