@@ -5,8 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from catalog.models import Item
@@ -16,7 +19,7 @@ from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.generation import generator, generator_name, reason_facts, reason_guard
 from recommendations.llm.prompts import PROMPT_VERSION, completion_prompt, template_reason
 from recommendations.models import Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
-from recommendations.selectors import evidence_item_ids, intent_parse
+from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
 from recsite.bulk import rows_insert
 
 
@@ -24,6 +27,8 @@ class NothingToTrainError(Exception):
     pass
 
 
+# After training, reasons are written ahead for the top few items of the most recently active users.
+PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3
 # Retired versions kept after a new one is activated, for comparison and rollback.
 KEEP_RETIRED = 2
 
@@ -87,6 +92,10 @@ def model_train(
         raise
     version.metrics["total_seconds"] = round(time.monotonic() - started, 3)
     version.save(update_fields=["metrics"])
+    if not settings.CELERY_TASK_ALWAYS_EAGER:  # in-process tasks would make training wait for a language model
+        from recommendations.tasks import explanations_precompute_task  # tasks import services: import late
+
+        transaction.on_commit(explanations_precompute_task.delay)
     return version
 
 
@@ -206,6 +215,19 @@ def explanation_generate(*, explanation: Explanation) -> Explanation:
     explanation.refresh_from_db()
     _explanation_cache(explanation)
     return explanation
+
+
+def explanations_precompute(*, users: int = PRECOMPUTE_USERS, items: int = PRECOMPUTE_ITEMS) -> int:
+    """Ask for the reasons of the top `items` recommendations of the `users` most recently active users,
+    so they are ready before anyone looks. Returns how many were asked for (each key enqueued once)."""
+    recent = Rating.objects.values("user_id").annotate(last=Max("updated")).order_by("-last", "user_id")[:users]
+    user_model = get_user_model()
+    asked = 0
+    for user in user_model.objects.filter(pk__in=[row["user_id"] for row in recent]):
+        for recommendation in recommendations_for_user(user=user, n=items):
+            explanation_for(user=user, item=recommendation.item)
+            asked += 1
+    return asked
 
 
 def _explanation_key(item_id: int, evidence: list[int], intent: str) -> str:

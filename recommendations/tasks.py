@@ -4,7 +4,7 @@ from django.conf import settings
 
 from recommendations.generation import generator
 from recommendations.models import Explanation
-from recommendations.services import explanation_generate, item_embeddings_refresh
+from recommendations.services import explanation_generate, explanations_precompute, item_embeddings_refresh
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -21,6 +21,12 @@ def explanation_generate_task(explanation_id: int) -> None:
     if explanation is None:
         return
     explanation_generate(explanation=explanation)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def explanations_precompute_task() -> None:
+    """After training: ask for the reasons recently active users will see first (bounded; each key once)."""
+    explanations_precompute()
 
 
 @worker_process_init.connect

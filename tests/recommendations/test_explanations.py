@@ -11,7 +11,7 @@ from django.db import connection
 
 from recommendations import generation
 from recommendations.models import Explanation
-from recommendations.services import explanation_for, model_train
+from recommendations.services import explanation_for, explanations_precompute, model_train
 from recommendations.tasks import explanation_generate_task
 from recsite.celery import app as celery_app
 
@@ -102,3 +102,15 @@ def test_explain_command_writes_synchronously(world):
     assert row["text"] == "Because you liked Alien: a 1995 Sci-Fi film."
     assert row["guard"].startswith("first:")
     assert Explanation.objects.get().status == "ready"
+
+
+@pytest.mark.django_db
+def test_precompute_asks_for_the_top_reasons_of_recent_users_bounded(world):
+    asked = explanations_precompute(users=3, items=2)
+    created = Explanation.objects.count()
+
+    assert asked == 6
+    assert 2 <= created <= 6  # users with the same evidence for an item share its reason
+    assert set(Explanation.objects.values_list("status", flat=True)) == {"pending"}
+    assert explanations_precompute(users=3, items=2) == 6
+    assert Explanation.objects.count() == created  # asking again creates nothing new
