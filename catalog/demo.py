@@ -5,12 +5,10 @@ files extracted under var/. GroupLens licence: research use, no redistribution, 
 committed.
 """
 
-import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
-from recsite.wheels import WheelError, wheel_download, wheel_verify
+from recsite.wheels import WheelError, wheel_download, wheel_extract
 
 WHEEL_REQUIREMENT = "recbole==1.2.1"
 WHEEL_NAME = "recbole-1.2.1-py3-none-any.whl"
@@ -37,24 +35,9 @@ def demo_dataset_path(var_dir: Path) -> Path:
 def extract_dataset(wheel: Path, target: Path) -> None:
     """Check the wheel's hash and extract only the ml-100k files into `target` (all or nothing)."""
     try:
-        wheel_verify(wheel, WHEEL_SHA256)
+        wheel_extract(wheel, sha256=WHEEL_SHA256, members=[MEMBER_DIR + name for name in FILES], target=target)
     except WheelError as exc:
         raise DemoDataError(str(exc)) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".ml-100k-", dir=target.parent))
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            absent = [MEMBER_DIR + name for name in FILES if MEMBER_DIR + name not in archive.namelist()]
-            if absent:
-                raise DemoDataError(f"{wheel.name} lacks {', '.join(absent)}")
-            for name in FILES:
-                with archive.open(MEMBER_DIR + name) as source, (staging / name).open("wb") as out:
-                    shutil.copyfileobj(source, out)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _download_wheel(directory: Path) -> Path:

