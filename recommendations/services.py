@@ -17,7 +17,8 @@ from feedback.models import Rating
 from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder, item_text, text_hash
 from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.generation import generator, generator_name, reason_facts, reason_guard
-from recommendations.llm.prompts import PROMPT_VERSION, completion_prompt, template_reason
+from recommendations.llm.prompts import PROMPT_VERSION
+from recommendations.llm.reasons import write_reasons
 from recommendations.models import Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
 from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
 from recsite.bulk import rows_insert
@@ -159,9 +160,14 @@ class ExplanationResult:
     explanation_id: int | None = None
 
 
-def explanation_for(*, user, item: Item, intent: str | None = None) -> ExplanationResult:
+def explanation_for(
+    *, user, item: Item, intent: str | None = None, enqueue: Callable[[int], None] | None = None
+) -> ExplanationResult:
     """The reason for recommending `item` to `user`: ready text from the cache or the database, or
-    pending with exactly one generation task enqueued for its key, however many requests race."""
+    pending with exactly one generation task enqueued for its key, however many requests race.
+
+    `enqueue` takes the id of a newly created pending reason instead of the default (one task, on commit).
+    """
     evidence = evidence_item_ids(user=user, item=item)
     summary = intent_parse(intent).describe() if intent else ""
     key = _explanation_key(item.pk, evidence, summary)
@@ -182,52 +188,71 @@ def explanation_for(*, user, item: Item, intent: str | None = None) -> Explanati
         _explanation_cache(explanation)
         return _result(explanation)
     if created:
-        from recommendations.tasks import explanation_generate_task  # tasks import services: import late
-
-        transaction.on_commit(lambda: explanation_generate_task.delay(explanation.pk))
+        (enqueue or _explanations_enqueue_one)(explanation.pk)
     return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
 
 
-def explanation_generate(*, explanation: Explanation) -> Explanation:
-    """Write the reason: generated text if it passes the guard, one stricter retry, else the template.
+def explanations_generate(*, explanation_ids: list[int], batch_size: int | None = None) -> int:
+    """Write the pending reasons among `explanation_ids`, `batch_size` prompts at a time: generated text
+    if it passes the guard, one stricter retry, else the template. Returns how many were written.
 
-    Idempotent: an explanation that is already ready is left as it is.
+    Idempotent: reasons already ready (or gone) are left as they are, also when two workers race.
     """
-    facts = reason_facts(
-        item=explanation.item, evidence_item_ids=explanation.evidence_item_ids, intent=explanation.intent
+    pending = list(
+        Explanation.objects.filter(pk__in=explanation_ids, status=Explanation.Status.PENDING)
+        .select_related("item")
+        .prefetch_related("item__categories")
+        .order_by("pk")
     )
-    guard = reason_guard()
-    problems = []
-    text, source = "", Explanation.Source.TEMPLATE
-    for strict in (False, True):
-        prompt = completion_prompt(facts, strict=strict)
-        [candidate] = generator().generate([prompt])
-        verdict = guard.check(candidate, facts, prompt=prompt)
-        if verdict.ok:
-            text, source = candidate, Explanation.Source.GENERATED
-            break
-        problems.append(f"{'strict' if strict else 'first'}: {verdict}")
-    if not text:
-        text = template_reason(facts)
-    Explanation.objects.filter(pk=explanation.pk, status=Explanation.Status.PENDING).update(
-        status=Explanation.Status.READY, text=text, source=source, verdict="; ".join(problems), updated=timezone.now()
+    if not pending:
+        return 0
+    facts = [reason_facts(item=row.item, evidence_item_ids=row.evidence_item_ids, intent=row.intent) for row in pending]
+    outcomes = write_reasons(
+        facts,
+        generate=generator().generate,
+        guard=reason_guard(),
+        batch_size=batch_size or settings.RECSITE_REASON_BATCH_SIZE,
     )
-    explanation.refresh_from_db()
-    _explanation_cache(explanation)
-    return explanation
+    written = 0
+    for explanation, outcome in zip(pending, outcomes, strict=True):
+        written += Explanation.objects.filter(pk=explanation.pk, status=Explanation.Status.PENDING).update(
+            status=Explanation.Status.READY,
+            text=outcome.text,
+            source=outcome.source,
+            verdict=outcome.verdict,
+            updated=timezone.now(),
+        )
+    for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):
+        _explanation_cache(explanation)
+    return written
 
 
 def explanations_precompute(*, users: int = PRECOMPUTE_USERS, items: int = PRECOMPUTE_ITEMS) -> int:
     """Ask for the reasons of the top `items` recommendations of the `users` most recently active users,
-    so they are ready before anyone looks. Returns how many were asked for (each key enqueued once)."""
+    so they are ready before anyone looks. Returns how many were asked for; each new key is written once,
+    by generation tasks of a batch each."""
     recent = Rating.objects.values("user_id").annotate(last=Max("updated")).order_by("-last", "user_id")[:users]
     user_model = get_user_model()
+    created: list[int] = []
     asked = 0
     for user in user_model.objects.filter(pk__in=[row["user_id"] for row in recent]):
         for recommendation in recommendations_for_user(user=user, n=items):
-            explanation_for(user=user, item=recommendation.item)
+            explanation_for(user=user, item=recommendation.item, enqueue=created.append)
             asked += 1
+    batch = settings.RECSITE_REASON_BATCH_SIZE
+    for start in range(0, len(created), batch):
+        _explanations_enqueue(created[start : start + batch])
     return asked
+
+
+def _explanations_enqueue_one(explanation_id: int) -> None:
+    _explanations_enqueue([explanation_id])
+
+
+def _explanations_enqueue(explanation_ids: list[int]) -> None:
+    from recommendations.tasks import explanations_generate_task  # tasks import services: import late
+
+    transaction.on_commit(lambda: explanations_generate_task.delay(explanation_ids))
 
 
 def _explanation_key(item_id: int, evidence: list[int], intent: str) -> str:

@@ -3,8 +3,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 
 from recommendations.generation import generator
-from recommendations.models import Explanation
-from recommendations.services import explanation_generate, explanations_precompute, item_embeddings_refresh
+from recommendations.services import explanations_generate, explanations_precompute, item_embeddings_refresh
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -15,12 +14,10 @@ def item_embeddings_refresh_task() -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def explanation_generate_task(explanation_id: int) -> None:
-    """Generate one reason (routed to the `llm` queue). Done already, or gone: running twice is harmless."""
-    explanation = Explanation.objects.filter(pk=explanation_id, status=Explanation.Status.PENDING).first()
-    if explanation is None:
-        return
-    explanation_generate(explanation=explanation)
+def explanations_generate_task(explanation_ids: list[int]) -> None:
+    """Write a batch of pending reasons (routed to the `llm` queue). Those done already, or gone, are
+    skipped: running twice is harmless."""
+    explanations_generate(explanation_ids=explanation_ids)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -126,7 +126,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.item_embeddings_*": {"queue": "llm"},
-    "recommendations.tasks.explanation_*": {"queue": "llm"},
+    "recommendations.tasks.explanations_generate_task": {"queue": "llm"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TIMEZONE = "UTC"
@@ -191,6 +191,8 @@ RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.85)
 # pinned hash into var/models/. Workers with RECSITE_LLM_WORKER=true load it when their process starts.
 RECSITE_GENERATOR_PATH = env.str("RECSITE_GENERATOR_PATH", default="")
 RECSITE_LLM_WORKER = env.bool("RECSITE_LLM_WORKER", default=False)
+# Prompts per generate call on the llm workers (CPU: 8 is about 3x batch 1's throughput; a GPU takes more).
+RECSITE_REASON_BATCH_SIZE = env.int("RECSITE_REASON_BATCH_SIZE", default=8)
 # Nothing in recsite may reach a model hub; the libraries read these when they are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

