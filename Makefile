@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recsite
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo install install-dev test lint format bench clean
+.PHONY: demo worker install install-dev test lint format bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +25,28 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The embedded default (SQLite, eager tasks) unless DATABASE_URL / REDIS_URL are set.
+# The embedded default (SQLite, eager tasks) unless DATABASE_URL / REDIS_URL are set. With a broker
+# (REDIS_URL or CELERY_BROKER_URL) a worker for both queues (with beat) runs beside the site and stops with it.
 demo: export DJANGO_DEBUG ?= true
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 	$(PY) manage.py train
 	$(PY) manage.py embed_items
-	$(PY) manage.py runserver $(ADDR)
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+		echo "starting a Celery worker for the default and llm queues (log: var/worker.log)"; \
+		RECSITE_LLM_WORKER=true $(VENV)/bin/celery -A recsite worker -Q default,llm -c 1 --beat \
+			--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(PY) manage.py runserver $(ADDR); \
+	else \
+		$(PY) manage.py runserver $(ADDR); \
+	fi
+
+# One worker for both queues, in the foreground (production splits them: README, docs/DEPLOY.md).
+worker: install
+	RECSITE_LLM_WORKER=true $(VENV)/bin/celery -A recsite worker -Q default,llm -c 1 --beat \
+		--schedule var/celerybeat-schedule --loglevel INFO
 
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export REDIS_URL ?= $(TEST_REDIS_URL)
@@ -56,6 +70,8 @@ bench: install-dev
 	$(PY) benchmarks/evaluation_sweep.py
 	$(PY) benchmarks/knn_vs_implicit.py
 	$(PY) benchmarks/intent_eval.py
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/explain_bench.py
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/freshness_bench.py
 
 clean:
 	rm -rf $(VENV) var

@@ -3,6 +3,8 @@ from django.views.generic import DetailView, ListView
 
 from catalog.models import Category
 from catalog.selectors import category_list, item_get_active, item_list
+from feedback.models import RATING_VALUES
+from feedback.selectors import rating_value_for
 
 
 class ItemListView(ListView):
@@ -30,3 +32,10 @@ class ItemDetailView(DetailView):
 
     def get_object(self, queryset=None):
         return item_get_active(item_id=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            rating_values=RATING_VALUES,
+            user_rating=rating_value_for(user=self.request.user, item=self.object),
+            **kwargs,
+        )

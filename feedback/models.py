@@ -45,3 +45,43 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.item}: {self.value}"
+
+
+class FeedbackKind(models.TextChoices):
+    LIKE = "like"
+    DISLIKE = "dislike"
+    NOT_INTERESTED = "not_interested", "not interested"
+    CLICK = "click"
+    REASON_HELPFUL = "reason_helpful", "reason helpful"
+    REASON_UNHELPFUL = "reason_unhelpful", "reason unhelpful"
+
+
+class FeedbackEvent(models.Model):
+    """A user's reaction to an item or to the reason shown for it. Append-only: the history is kept."""
+
+    Kind = FeedbackKind
+
+    # Kinds that keep an item out of the user's recommendations from then on.
+    HIDING = (Kind.DISLIKE, Kind.NOT_INTERESTED)
+    # Kinds about the reason shown, which must name it.
+    ABOUT_REASON = (Kind.REASON_HELPFUL, Kind.REASON_UNHELPFUL)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_events")
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="feedback_events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    explanation = models.ForeignKey(
+        "recommendations.Explanation", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "kind"], name="feedback_user_kind_idx"),
+            models.Index(fields=["explanation", "kind"], name="feedback_explanation_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=FeedbackKind.values), name="feedback_event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.item}"

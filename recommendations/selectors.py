@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from catalog.models import Category, Item
-from feedback.models import Rating
+from feedback.models import FeedbackEvent, Rating
 from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder
 from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.engine.scoring import blend
@@ -54,6 +54,7 @@ class ServingModel:
     """The active version in memory. Item index i is the i-th most popular item, `item_ids[i]`."""
 
     version_id: int
+    revision: int
     model: ItemKnn
     item_ids: np.ndarray
     _sorted: np.ndarray = field(init=False, repr=False)  # argsort of item_ids, for lookups
@@ -78,17 +79,18 @@ _serving_lock = threading.Lock()
 def serving_model() -> ServingModel | None:
     """The active model version, loaded once per process and reloaded when another one is activated.
 
-    One query per call (the active version's id); the neighbour lists are read only on a change.
+    One query per call (the active version's id and revision); the neighbour lists are read only when
+    another version is activated or the active one is refreshed in place.
     """
     global _serving
-    version_id = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", flat=True).first()
-    if version_id is None:
+    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
+    if active is None:
         return None
-    if _serving is not None and _serving.version_id == version_id:
+    if _serving is not None and (_serving.version_id, _serving.revision) == active:
         return _serving
     with _serving_lock:
-        if _serving is None or _serving.version_id != version_id:
-            _serving = _serving_model_load(version_id)
+        if _serving is None or (_serving.version_id, _serving.revision) != active:
+            _serving = _serving_model_load(active[0])
     return _serving
 
 
@@ -105,7 +107,7 @@ def _serving_model_load(version_id: int) -> ServingModel:
     neighbors = order[np.searchsorted(item_ids, rows[:, 1].astype(np.int64), sorter=order)]
     matrix = sp.csr_matrix((rows[:, 2].astype(np.float32), (items, neighbors)), shape=(len(item_ids),) * 2)
     model = ItemKnn(params=KnnParams(**version.params), neighbors=matrix, popular=np.arange(len(item_ids)))
-    return ServingModel(version_id=version_id, model=model, item_ids=item_ids)
+    return ServingModel(version_id=version_id, revision=version.revision, model=model, item_ids=item_ids)
 
 
 def recommendations_for_user(
@@ -127,12 +129,15 @@ def recommendations_for_user(
     )
     rated_ids = np.array([item_id for item_id, _ in rated], dtype=np.int64)
     values = np.array([float(value) for _, value in rated], dtype=np.float64)
+    hidden_ids = hidden_item_ids(user=user)
     slugs = sorted({c.slug if isinstance(c, Category) else c for c in categories or ()})
 
     if intent is not None:
-        return _for_intent(intent, serving=serving, rated_ids=rated_ids, values=values, n=n, slugs=slugs)
+        return _for_intent(
+            intent, serving=serving, rated_ids=rated_ids, values=values, hidden_ids=hidden_ids, n=n, slugs=slugs
+        )
     if serving is None:
-        return RecommendationList(_popular_by_count(exclude=rated_ids, n=n, slugs=slugs))
+        return RecommendationList(_popular_by_count(exclude=np.concatenate([rated_ids, hidden_ids]), n=n, slugs=slugs))
 
     known_idx, known = serving.index_of(rated_ids)
     if slugs:
@@ -141,6 +146,7 @@ def recommendations_for_user(
         allowed = ~np.isin(
             serving.item_ids, list(Item.objects.filter(is_active=False).order_by().values_list("pk", flat=True))
         )
+    allowed &= ~np.isin(serving.item_ids, hidden_ids)
     ranked = serving.model.recommend(known_idx, values[known], n=n, allowed=allowed)
     return _materialize(
         [
@@ -153,6 +159,14 @@ def recommendations_for_user(
             for r in ranked
         ]
     )
+
+
+def hidden_item_ids(*, user) -> np.ndarray:
+    """Items the user said they do not want (not interested, dislike): never recommended to them again."""
+    if user is None or not user.is_authenticated:
+        return np.zeros(0, dtype=np.int64)
+    hidden = FeedbackEvent.objects.filter(user=user, kind__in=FeedbackEvent.HIDING).values_list("item_id", flat=True)
+    return np.array(sorted(set(hidden)), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -273,7 +287,14 @@ def intent_parse(text: str) -> ParsedIntent:
 
 
 def _for_intent(
-    text: str, *, serving: ServingModel | None, rated_ids: np.ndarray, values: np.ndarray, n: int, slugs: list[str]
+    text: str,
+    *,
+    serving: ServingModel | None,
+    rated_ids: np.ndarray,
+    values: np.ndarray,
+    hidden_ids: np.ndarray,
+    n: int,
+    slugs: list[str],
 ) -> RecommendationList:
     parsed = intent_parse(text)
     index = embedding_index()
@@ -289,7 +310,7 @@ def _for_intent(
     if parsed.year_max is not None:
         allowed = allowed.filter(year__lte=parsed.year_max)
     eligible = np.isin(index.item_ids, list(allowed.order_by().values_list("pk", flat=True).distinct()))
-    eligible &= ~np.isin(index.item_ids, rated_ids)
+    eligible &= ~np.isin(index.item_ids, np.concatenate([rated_ids, hidden_ids]))
 
     similarity = index.vectors @ parsed.vector
     collaborative = np.zeros(len(index.item_ids))

@@ -1,25 +1,28 @@
 import hashlib
 import json
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from catalog.models import Item
 from feedback.models import Rating
 from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder, item_text, text_hash
 from recommendations.engine.model import ItemKnn, KnnParams
 from recommendations.generation import generator, generator_name, reason_facts, reason_guard
-from recommendations.llm.prompts import PROMPT_VERSION
+from recommendations.llm.prompts import PROMPT_VERSION, template_reason
 from recommendations.llm.reasons import write_reasons
-from recommendations.models import Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
+from recommendations.models import DirtyItem, Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
 from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
 from recsite.bulk import rows_insert
 
@@ -32,6 +35,11 @@ class NothingToTrainError(Exception):
 PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3
 # Retired versions kept after a new one is activated, for comparison and rollback.
 KEEP_RETIRED = 2
+# Set while a refresh is enqueued and not yet started: the changes meanwhile ride along with it.
+REFRESH_REQUESTED_KEY = "model-refresh:requested"
+REFRESH_REQUEST_TIMEOUT = 120  # seconds: a lost task's flag expires, and the next change asks again
+
+logger = logging.getLogger(__name__)
 
 
 def model_train(
@@ -45,8 +53,8 @@ def model_train(
     """
     params = params or KnnParams()
     started = time.monotonic()
-    ratings = Rating.objects.values_list("user_id", "item_id", "value")
-    triples = np.array(list(ratings.iterator(chunk_size=20_000)), dtype=np.float64).reshape(-1, 3)
+    marked = list(DirtyItem.objects.values_list("item_id", "marked"))  # before the ratings: all are in them
+    triples = _rating_triples()
     if not len(triples):
         raise NothingToTrainError("there are no ratings to train on (import some: manage.py import_movielens)")
     user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
@@ -91,6 +99,7 @@ def model_train(
     except BaseException:
         version.delete()
         raise
+    _dirty_clear(marked)
     version.metrics["total_seconds"] = round(time.monotonic() - started, 3)
     version.save(update_fields=["metrics"])
     if not settings.CELERY_TASK_ALWAYS_EAGER:  # in-process tasks would make training wait for a language model
@@ -98,6 +107,162 @@ def model_train(
 
         transaction.on_commit(explanations_precompute_task.delay)
     return version
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    version_id: int
+    revision: int
+    dirty_items: int  # items marked dirty that this refresh took up
+    changed_items: int  # items whose neighbour lists it rewrote
+    seconds: float
+
+
+def items_mark_dirty(*, item_ids: Iterable[int]) -> None:
+    """Mark items whose ratings changed, in the caller's transaction, and ask for a refresh once it commits.
+
+    The marker is in the database, so a change is never lost to a broker that is down: the periodic sweep
+    refreshes whatever is still marked.
+    """
+    now = timezone.now()
+    DirtyItem.objects.bulk_create(
+        [DirtyItem(item_id=pk, marked=now) for pk in sorted(set(item_ids))],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["marked"],
+    )
+    transaction.on_commit(model_refresh_request, robust=True)
+
+
+def model_refresh_request() -> None:
+    """Enqueue one refresh for however many changes arrive before it starts: the first change sets a flag
+    in the cache and enqueues the task (after RECSITE_REFRESH_DELAY seconds), later ones find the flag set.
+    The task clears the flag as it starts, so changes during a refresh ask for the next one. With the
+    broker unreachable the change stays marked and the sweep takes it up."""
+    if not cache.add(REFRESH_REQUESTED_KEY, 1, timeout=REFRESH_REQUEST_TIMEOUT):
+        return
+    from recommendations.tasks import model_refresh_task  # tasks import services: import late
+
+    try:
+        model_refresh_task.apply_async(countdown=settings.RECSITE_REFRESH_DELAY)
+    except (KombuError, OSError) as exc:
+        cache.delete(REFRESH_REQUESTED_KEY)
+        logger.warning("refresh not enqueued (%s); the periodic sweep will take the changes up", exc)
+
+
+def model_refresh(*, requested: bool = False) -> RefreshResult | None:
+    """Bring the active version's neighbour lists up to date with the items marked dirty, in place.
+
+    Recomputes the marked items' lists and every other list's entries for them (`item_neighbors_refresh`),
+    rewrites only the lists that changed and the popularity order, bumps the version's revision (serving
+    processes reload on their next request) and clears the markers it read, all in one transaction that
+    holds the active version's row: refreshes run one at a time, and never across an activation. A
+    `requested` run (the task behind `model_refresh_request`) first clears the request flag. Returns None
+    when nothing is marked or no version is active (`train` builds the first one).
+    """
+    if requested:
+        cache.delete(REFRESH_REQUESTED_KEY)
+    started = time.monotonic()
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+        marked = list(DirtyItem.objects.values_list("item_id", "marked"))
+        if version is None or not marked:
+            return None
+        triples = _rating_triples()  # after the markers: every marker read has its rating in here
+        user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
+        item_ids, item_idx = np.unique(triples[:, 1].astype(np.int64), return_inverse=True)
+        params = KnnParams(**version.params)
+        stored = np.array(
+            ItemNeighbor.objects.filter(version=version).values_list("item_id", "neighbor_id", "score"),
+            dtype=np.float64,
+        ).reshape(-1, 3)
+        old = _neighbors_on(item_ids, stored)
+        dirty, found = _positions(item_ids, [pk for pk, _ in marked])
+        dirty = dirty[found]
+        model = ItemKnn(params=params, neighbors=old, popular=np.arange(len(item_ids))).refreshed(
+            user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty
+        )
+        difference = (model.neighbors - old).tocoo()
+        changed = set(item_ids[np.unique(difference.row[difference.data != 0])].tolist())
+        changed |= set(stored[:, 0].astype(np.int64).tolist()) - set(item_ids.tolist())  # no ratings left
+        ItemNeighbor.objects.filter(version=version, item_id__in=changed).delete()
+        fresh = model.neighbors.tocoo()
+        rewrite = np.isin(item_ids[fresh.row], list(changed))
+        rows_insert(
+            model=ItemNeighbor,
+            fields=("version_id", "item_id", "neighbor_id", "score"),
+            rows=list(
+                zip(
+                    [version.pk] * int(rewrite.sum()),
+                    item_ids[fresh.row[rewrite]].tolist(),
+                    item_ids[fresh.col[rewrite]].tolist(),
+                    fresh.data[rewrite].astype(float).tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        version.popular_item_ids = item_ids[model.popular].tolist()
+        version.n_users, version.n_items, version.n_ratings = len(user_ids), len(item_ids), len(triples)
+        version.n_neighbors = fresh.nnz
+        version.revision += 1
+        version.refreshed_at = timezone.now()
+        version.save(
+            update_fields=[
+                "popular_item_ids", "n_users", "n_items", "n_ratings", "n_neighbors", "revision", "refreshed_at"
+            ]
+        )  # fmt: skip
+        _dirty_clear(marked)
+    return RefreshResult(
+        version_id=version.pk,
+        revision=version.revision,
+        dirty_items=len(marked),
+        changed_items=len(changed),
+        seconds=time.monotonic() - started,
+    )
+
+
+def model_refresh_sweep() -> RefreshResult | ModelVersion | None:
+    """The periodic safety net: refresh whatever is still marked (a request lost to a broker outage, a
+    worker lost mid-task); with ratings but no version yet, train the first one."""
+    if not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
+        return model_train() if Rating.objects.exists() else None
+    return model_refresh()
+
+
+def _rating_triples() -> np.ndarray:
+    """Every rating as rows of (user pk, item pk, value)."""
+    ratings = Rating.objects.values_list("user_id", "item_id", "value")
+    return np.array(list(ratings.iterator(chunk_size=20_000)), dtype=np.float64).reshape(-1, 3)
+
+
+def _neighbors_on(item_ids: np.ndarray, stored: np.ndarray) -> sp.csr_matrix:
+    """Stored (item pk, neighbour pk, score) rows as a matrix over the index `item_ids` (sorted pks);
+    rows of items no longer in it are dropped."""
+    n = len(item_ids)
+    rows, row_found = _positions(item_ids, stored[:, 0])
+    cols, col_found = _positions(item_ids, stored[:, 1])
+    present = row_found & col_found
+    return sp.csr_matrix(
+        (stored[present, 2].astype(np.float32), (rows[present], cols[present])), shape=(n, n), dtype=np.float32
+    )
+
+
+def _positions(item_ids: np.ndarray, pks) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of `pks` in the sorted `item_ids`, and which of them are there at all."""
+    pks = np.asarray(pks, dtype=np.int64)
+    if not len(item_ids):
+        return np.zeros(len(pks), dtype=np.int64), np.zeros(len(pks), dtype=bool)
+    positions = np.minimum(np.searchsorted(item_ids, pks), len(item_ids) - 1)
+    return positions, item_ids[positions] == pks
+
+
+def _dirty_clear(marked: list[tuple[int, object]]) -> None:
+    """Delete exactly the markers read: one marked again since keeps its newer time and stays."""
+    for start in range(0, len(marked), 500):
+        match = Q()
+        for item_id, when in marked[start : start + 500]:
+            match |= Q(item_id=item_id, marked=when)
+        DirtyItem.objects.filter(match).delete()
 
 
 def model_version_activate(*, version: ModelVersion) -> None:
@@ -225,6 +390,21 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
     for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):
         _explanation_cache(explanation)
     return written
+
+
+def explanation_replace_with_template(*, explanation: Explanation) -> Explanation:
+    """After "reason unhelpful": a generated reason gives way to the template from the same facts (which
+    says only what the facts say); the cache is updated on commit. A template reason stays as it is."""
+    if explanation.source == Explanation.Source.GENERATED:
+        facts = reason_facts(
+            item=explanation.item, evidence_item_ids=explanation.evidence_item_ids, intent=explanation.intent
+        )
+        explanation.text = template_reason(facts)
+        explanation.source = Explanation.Source.TEMPLATE
+        explanation.verdict = "; ".join(filter(None, [explanation.verdict, "replaced after unhelpful feedback"]))
+        explanation.save(update_fields=["text", "source", "verdict", "updated"])
+        transaction.on_commit(lambda: _explanation_cache(explanation), robust=True)
+    return explanation
 
 
 def explanations_precompute(*, users: int = PRECOMPUTE_USERS, items: int = PRECOMPUTE_ITEMS) -> int:

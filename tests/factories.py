@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Category, Item
 from feedback.models import Rating
+from recommendations.models import Explanation
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,3 +49,17 @@ class RatingFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     item = factory.SubFactory(ItemFactory)
     value = Decimal("4.0")
+
+
+class ExplanationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Explanation
+
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    item = factory.SubFactory(ItemFactory)
+    evidence_item_ids = factory.LazyFunction(list)
+    model_name = "test-model"
+    prompt_version = "test-1"
+    status = "ready"
+    text = "A fine film."
+    source = "generated"

@@ -280,3 +280,47 @@ def _order_within_rows(rows: np.ndarray, keys: np.ndarray, n_rows: int) -> tuple
     holder = sp.csr_matrix((np.arange(len(keys)), keys, starts), shape=(n_rows, int(keys.max()) + 1))
     holder.sort_indices()
     return holder.data, starts
+
+
+def item_neighbors_refresh(
+    interactions: sp.csr_matrix,
+    neighbors: sp.csr_matrix,
+    dirty: np.ndarray,
+    *,
+    k: int,
+    shrinkage: float = 0.0,
+) -> sp.csr_matrix:
+    """`neighbors` (an earlier `item_neighbors` result) brought up to date with `interactions`, in which
+    only the columns of the `dirty` items changed. Items beyond `neighbors`' size are new (and dirty).
+
+    A similarity changes only if one of its two items changed, so the dirty items' rows are recomputed
+    whole (one |dirty| x items product, not items x items) and every other row keeps its entries for clean
+    items and takes the fresh similarities to the dirty ones (cosines are symmetric). Exact, with one
+    exception: a row whose dirty neighbour fell out of its top k has no stored runner-up to promote, so it
+    holds fewer than k until the next full fit.
+    """
+    n_items = interactions.shape[1]
+    k = max(0, min(k, n_items - 1))
+    old = neighbors.tocoo()
+    is_dirty = np.zeros(n_items, dtype=bool)
+    is_dirty[np.asarray(dirty, dtype=np.int64)] = True
+    is_dirty[neighbors.shape[0] :] = True
+    dirty = np.flatnonzero(is_dirty)
+    by_item = normalize(interactions.T.tocsr().astype(np.float32), norm="l2", axis=1)
+    sims = (by_item[dirty] @ by_item.T.tocsr()).tocsr()
+    if shrinkage > 0 and sims.nnz:
+        co_rated = by_item.copy()
+        co_rated.data[:] = 1.0
+        _shrink(sims, co_rated[dirty] @ co_rated.T.tocsr(), shrinkage)
+    fresh = sims.tocoo()
+    fresh_rows = dirty[fresh.row]
+    not_self = fresh_rows != fresh.col
+    fresh_rows, fresh_cols, fresh_scores = fresh_rows[not_self], fresh.col[not_self], fresh.data[not_self]
+    kept = ~is_dirty[old.row] & ~is_dirty[old.col]
+    mirrored = ~is_dirty[fresh_cols]  # clean items' similarity to a dirty one
+    rows = np.concatenate([old.row[kept], fresh_rows, fresh_cols[mirrored]]).astype(np.int64)
+    cols = np.concatenate([old.col[kept], fresh_cols, fresh_rows[mirrored]]).astype(np.int64)
+    scores = np.concatenate([old.data[kept], fresh_scores, fresh_scores[mirrored]]).astype(np.float32)
+    order = np.argsort(rows, kind="stable")
+    rows, cols, scores = _best_k(rows[order], cols[order], scores[order], 0, n_items, k)
+    return sp.csr_matrix((scores, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)

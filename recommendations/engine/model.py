@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine.knn import item_neighbors
+from recommendations.engine.knn import item_neighbors, item_neighbors_refresh
 from recommendations.engine.matrix import Mode, interaction_matrix, user_weights
 from recommendations.engine.scoring import (
     Evidence,
@@ -68,6 +68,30 @@ class ItemKnn:
         neighbors = item_neighbors(interactions, k=params.k, shrinkage=params.shrinkage, on_block=on_block)
         scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
         return cls(params=params, neighbors=neighbors, popular=popularity_order(scores, counts))
+
+    def refreshed(
+        self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray
+    ) -> "ItemKnn":
+        """This model brought up to date with all ratings now, of which only the `dirty` items' changed.
+
+        `self.neighbors` must be on the same item index as `item_idx` (an item with no neighbours yet is
+        an empty row); see `knn.item_neighbors_refresh` for what is recomputed.
+        """
+        n_items = self.n_items
+        interactions = interaction_matrix(
+            user_idx,
+            item_idx,
+            values,
+            n_users=n_users,
+            n_items=n_items,
+            mode=self.params.mode,
+            threshold=self.params.threshold,
+        )
+        neighbors = item_neighbors_refresh(
+            interactions, self.neighbors, dirty, k=self.params.k, shrinkage=self.params.shrinkage
+        )
+        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=self.params.popularity_prior)
+        return ItemKnn(params=self.params, neighbors=neighbors, popular=popularity_order(scores, counts))
 
     def recommend(
         self,

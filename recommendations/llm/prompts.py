@@ -5,9 +5,10 @@ examples, greedy decoding, stopping at the newline (../shared/notes/models.md); 
 prompts make it invent facts. The template says only what the facts say, so it always passes the guard.
 """
 
+import re
 from dataclasses import dataclass
 
-PROMPT_VERSION = "fewshot-1"
+PROMPT_VERSION = "fewshot-3"
 
 EXAMPLES = (
     (
@@ -37,16 +38,37 @@ class ReasonFacts:
     intent: str = ""  # the parsed request's summary, e.g. "Sci-Fi · 1990-1999 · not Horror"
 
 
+def natural_title(title: str) -> str:
+    """A catalogue title in reading order: "Matrix, The" -> "The Matrix", also before a parenthesis
+    ("City of Lost Children, The (Cité des enfants perdus, La)" -> "The City of Lost Children (...)")."""
+    return re.sub(r"^(.+?), (The|A|An)(?=$| \()", r"\2 \1", title)
+
+
 def completion_prompt(facts: ReasonFacts, *, strict: bool = False) -> str:
     """A plain completion prompt: three worked examples, then the item with the reason left open.
 
-    `strict` (the retry after a rejected reason) names the facts the sentence may use.
+    `strict` (the retry after a rejected reason) names the facts the sentence may use and starts the
+    reason with the item's title (`reason_opening`), so that it is about the item, not a liked title.
     """
     blocks = [_block(title, year, categories, liked, reason) for title, year, categories, liked, reason in EXAMPLES]
-    target = _block(facts.title, facts.year, facts.categories, facts.evidence_titles, None, tags=facts.tags)
+    liked = tuple(natural_title(title) for title in facts.evidence_titles)
+    target = _block(natural_title(facts.title), facts.year, facts.categories, liked, None, tags=facts.tags)
     if strict:
-        target = "Use only the movie, year, genres and liked titles given.\n" + target
+        opening = reason_opening(facts, strict=True)
+        target = f"Use only the movie, year, genres and liked titles given.\n{target} {opening}"
     return "\n\n".join([*blocks, target])
+
+
+def reason_opening(facts: ReasonFacts, *, strict: bool = False) -> str:
+    """The start of the reason that the prompt itself writes: the item's title on the strict retry."""
+    return natural_title(facts.title) if strict else ""
+
+
+def reason_text(opening: str, continuation: str) -> str:
+    """The whole reason: the prompt's opening and what the model continued it with."""
+    if not opening:
+        return continuation
+    return f"{opening} {continuation}" if continuation[:1].isalnum() else f"{opening}{continuation}"
 
 
 def _block(
@@ -73,11 +95,12 @@ def template_reason(facts: ReasonFacts) -> str:
     )
     article = "an" if description[:1] in "aeiouAEIOU8" or description.startswith(("11", "18")) else "a"
     if facts.evidence_titles:
-        liked = _join(facts.evidence_titles[:2])
+        liked = _join(tuple(natural_title(title) for title in facts.evidence_titles[:2]))
         return f"Because you liked {liked}: {article} {description}."
+    title = natural_title(facts.title)
     if facts.intent:
-        return f"{facts.title} is {article} {description} that fits your request ({facts.intent})."
-    return f"{facts.title} is {article} {description} many people rate highly."
+        return f"{title} is {article} {description} that fits your request ({facts.intent})."
+    return f"{title} is {article} {description} many people rate highly."
 
 
 def _join(titles: tuple[str, ...]) -> str:

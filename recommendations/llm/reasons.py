@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from recommendations.llm.guard import ReasonGuard
-from recommendations.llm.prompts import ReasonFacts, completion_prompt, template_reason
+from recommendations.llm.prompts import ReasonFacts, completion_prompt, reason_opening, reason_text, template_reason
 
 GENERATED, TEMPLATE = "generated", "template"
 
@@ -39,7 +39,8 @@ def write_reasons(
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             prompts = [completion_prompt(facts[index], strict=strict) for index in batch]
-            for index, prompt, text in zip(batch, prompts, generate(prompts), strict=True):
+            for index, prompt, continuation in zip(batch, prompts, generate(prompts), strict=True):
+                text = reason_text(reason_opening(facts[index], strict=strict), continuation)
                 verdict = guard.check(text, facts[index], prompt=prompt)
                 if verdict.ok:
                     accepted[index] = text

@@ -3,10 +3,14 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 
-from feedback.models import Rating
-from feedback.services import UpsertCounts, rating_bulk_upsert
-from tests.factories import ItemFactory, RatingFactory, UserFactory
+from feedback.models import FeedbackEvent, Rating
+from feedback.services import UpsertCounts, feedback_record, rating_bulk_upsert, rating_delete, rating_upsert
+from recommendations.models import DirtyItem
+from recommendations.selectors import recommendations_for_user
+from recommendations.services import item_embeddings_refresh, model_train
+from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +57,103 @@ def test_many_users_are_written_in_chunks(monkeypatch):
 
     assert counts.created == 5
     assert Rating.objects.filter(item=item).count() == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("4.3", "not a rating"), ("5.5", "not a rating"), ("0", "not a rating"), ("abc", "not a number"), ("", "")],
+)
+def test_a_bad_rating_value_is_a_field_error_and_writes_nothing(value, message):
+    user, item = UserFactory(), ItemFactory()
+
+    with pytest.raises(ValidationError) as raised:
+        rating_upsert(user=user, item=item, value=value)
+
+    assert message in " ".join(raised.value.message_dict["value"])
+    assert not Rating.objects.exists()
+    assert not DirtyItem.objects.exists()
+
+
+def test_rating_creates_then_changes_and_marks_the_item_for_the_refresh():
+    user, item = UserFactory(), ItemFactory()
+
+    rating, created = rating_upsert(user=user, item=item, value="4.5")
+    again, created_again = rating_upsert(user=user, item=item, value=3)
+
+    assert created
+    assert not created_again
+    assert again.pk == rating.pk
+    assert Rating.objects.get().value == Decimal("3.0")
+    assert list(DirtyItem.objects.values_list("item_id", flat=True)) == [item.pk]
+
+
+def test_an_unavailable_item_cannot_be_rated():
+    item = ItemFactory(is_active=False)
+    with pytest.raises(ValidationError) as raised:
+        rating_upsert(user=UserFactory(), item=item, value="4")
+    assert "item" in raised.value.message_dict
+    assert not Rating.objects.exists()
+
+
+def test_a_user_deletes_only_their_own_rating():
+    alice, bob, item = UserFactory(), UserFactory(), ItemFactory()
+    RatingFactory(user=bob, item=item)
+
+    assert rating_delete(user=alice, item=item) is False
+    assert Rating.objects.filter(user=bob).exists()
+    assert not DirtyItem.objects.exists()
+
+    assert rating_delete(user=bob, item=item) is True
+    assert not Rating.objects.exists()
+    assert DirtyItem.objects.filter(item=item).exists()
+
+
+def test_not_interested_and_dislike_hide_the_item_at_once(taste_world):
+    model_train()
+    user, films = taste_world["newcomer"], taste_world["films"]
+    shown = [r.item for r in recommendations_for_user(user=user, n=3)]
+    assert shown[0] in (films["Aliens"], films["Predator"])
+
+    feedback_record(user=user, item=shown[0], kind="not_interested")
+    feedback_record(user=user, item=shown[1], kind="dislike")
+
+    after = [r.item for r in recommendations_for_user(user=user, n=10)]
+    assert shown[0] not in after
+    assert shown[1] not in after
+    item_embeddings_refresh()
+    feedback_record(user=user, item=films["Heat"], kind="not_interested")
+    asked = {r.item for r in recommendations_for_user(user=user, n=10, intent="a drama")}
+    assert asked == {films["Ran"], films["Brazil"]}
+    # a click or a like hides nothing
+    feedback_record(user=user, item=films["Ran"], kind="click")
+    feedback_record(user=user, item=films["Brazil"], kind="like")
+    assert {films["Ran"], films["Brazil"]} <= {r.item for r in recommendations_for_user(user=user, n=10)}
+
+
+def test_feedback_about_a_reason_must_name_a_reason_for_that_item(taste_world):
+    films, user = taste_world["films"], taste_world["newcomer"]
+    explanation = ExplanationFactory(item=films["Aliens"])
+
+    with pytest.raises(ValidationError, match="Say which reason"):
+        feedback_record(user=user, item=films["Aliens"], kind="reason_helpful")
+    with pytest.raises(ValidationError, match="another item"):
+        feedback_record(user=user, item=films["Heat"], kind="reason_helpful", explanation=explanation)
+    with pytest.raises(ValidationError, match="is not one of"):
+        feedback_record(user=user, item=films["Aliens"], kind="love")
+    assert not FeedbackEvent.objects.exists()
+
+
+def test_an_unhelpful_generated_reason_gives_way_to_the_template(taste_world, django_capture_on_commit_callbacks):
+    films, user = taste_world["films"], taste_world["newcomer"]
+    explanation = ExplanationFactory(
+        item=films["Aliens"], evidence_item_ids=[films["Alien"].pk], text="Aliens is a fun ride.", source="generated"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_record(user=user, item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
+
+    explanation.refresh_from_db()
+    assert explanation.source == "template"
+    assert explanation.text == "Because you liked Alien: a 1995 Sci-Fi film."
+    assert "replaced after unhelpful feedback" in explanation.verdict
+    assert FeedbackEvent.objects.get().explanation == explanation

@@ -1,37 +1,9 @@
-from decimal import Decimal
-
 import pytest
 import redis
 import torch
 from django.conf import settings
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
-
-
-@pytest.fixture
-def taste_world(db):
-    """Six films in two clusters that users rate together, plus a new user who liked one of each.
-
-    Sci-fi fans rate Alien, Aliens and Predator; drama fans rate Heat, Ran and Brazil.
-    """
-    scifi, drama = CategoryFactory(name="Sci-Fi", slug="sci-fi"), CategoryFactory(name="Drama", slug="drama")
-    films = {
-        title: ItemFactory(title=title, categories=[scifi if title in ("Alien", "Aliens", "Predator") else drama])
-        for title in ("Alien", "Aliens", "Predator", "Heat", "Ran", "Brazil")
-    }
-    for n in range(4):
-        fan = UserFactory(username=f"scifi-fan-{n}")
-        for title in ("Alien", "Aliens", "Predator"):
-            RatingFactory(user=fan, item=films[title], value=Decimal("4.5"))
-    for n in range(3):
-        fan = UserFactory(username=f"drama-fan-{n}")
-        for title in ("Heat", "Ran", "Brazil"):
-            RatingFactory(user=fan, item=films[title], value=Decimal("4.0"))
-    newcomer = UserFactory(username="newcomer")
-    RatingFactory(user=newcomer, item=films["Alien"], value=Decimal("5.0"))
-    return {"films": films, "newcomer": newcomer, "scifi": scifi, "drama": drama}
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +30,19 @@ def tiny_model(tmp_path_factory):
     return folder
 
 
+def _broker_queue(name: str):
+    """The real broker's queue `name`, emptied around the test; yields a function giving its length."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(name)
+    yield lambda: client.llen(name)
+    client.delete(name)
+
+
 @pytest.fixture
 def llm_queue():
-    """The real broker's `llm` queue, emptied around the test; returns its length."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("llm")
-    yield lambda: client.llen("llm")
-    client.delete("llm")
+    yield from _broker_queue("llm")
+
+
+@pytest.fixture
+def default_queue():
+    yield from _broker_queue("default")

@@ -18,9 +18,12 @@ GALAXY_QUEST = ReasonFacts(
 )
 
 
+TITLES = ["Galaxy Quest", "Men in Black", "Star Trek: First Contact", "Batman", "Matrix, The", "Heat", "Alien"]
+
+
 @pytest.fixture(scope="module")
 def guard():
-    return ReasonGuard(MOVIELENS)
+    return ReasonGuard(MOVIELENS, titles=TITLES)
 
 
 @pytest.mark.parametrize(
@@ -49,12 +52,19 @@ def test_grounded_reasons_pass(guard, text):
         ("Galaxy Quest is a Disney comedy about space.", "names 'Disney'"),
         ("If you liked The Matrix Reloaded you will like this.", "names 'The Matrix Reloaded'"),
         ("Fun.", "length 4 outside"),
+        ("Galaxy Quest, Men in Black.", "says next to nothing beyond the titles"),
         ("A comedy. " * 40, "outside 20-240"),
         ("space comedy space comedy space comedy for you", "repeats itself"),
         ("A comedy comedy about space.", "repeats a word"),
         ("Movie: Galaxy Quest Genres: Comedy", "echoes the prompt"),
         ("Toy Story is a funny animated film in the spirit of Aladdin.", "echoes the prompt"),
         ("One. Two sentences. Three sentences here.", "more than two sentences"),
+        ("Galaxy Quest is a fun, action-packed comedy.", "calls it 'action' but it is not Action"),
+        ("A comedy-drama set in space.", "calls it 'drama' but it is not Drama"),
+        ("Batman is a great character.", "names the title 'Batman'"),
+        ("Much like The Matrix, a fun space comedy.", "names the title 'The Matrix'"),
+        ("Men in Black is a fun sci-fi comedy.", "describes 'Men in Black', which the user liked"),
+        ("Galaxy Quest is another Men in Black movie.", "makes the item a 'Men in Black' film"),
     ],
 )
 def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text, problem):
@@ -62,6 +72,18 @@ def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text,
 
     assert not verdict.ok
     assert any(problem in found for found in verdict.problems), verdict.problems
+
+
+def test_liked_titles_may_be_named_in_reading_order(guard):
+    facts = ReasonFacts(
+        title="Galaxy Quest", year=1999, categories=("Comedy", "Sci-Fi"), evidence_titles=("Matrix, The",)
+    )
+    assert guard.check("Galaxy Quest is a sci-fi comedy for fans of The Matrix.", facts).ok
+    assert guard.check("Heat is a tense thriller.", GALAXY_QUEST).problems == (
+        "calls it 'tense' but it is not Thriller",
+        "calls it 'thriller' but it is not Thriller",
+        "names the title 'Heat', which we did not give",
+    )
 
 
 def test_years_inside_the_titles_we_gave_are_not_claims(guard):
@@ -73,6 +95,8 @@ def test_the_template_names_the_liked_items_and_only_the_facts():
     assert template_reason(GALAXY_QUEST) == (
         "Because you liked Men in Black and Star Trek: First Contact: a 1999 Adventure, Comedy, Sci-Fi film."
     )
+    liked_the_matrix = ReasonFacts(title="Heat", year=1995, categories=("Crime",), evidence_titles=("Matrix, The",))
+    assert template_reason(liked_the_matrix) == "Because you liked The Matrix: a 1995 Crime film."
     alone = ReasonFacts(title="Alien", year=1979, categories=("Horror", "Sci-Fi"))
     assert template_reason(alone) == "Alien is a 1979 Horror, Sci-Fi film many people rate highly."
     asked = ReasonFacts(title="Aliens", year=None, categories=("Action",), intent="Action · not Horror")
@@ -81,7 +105,7 @@ def test_the_template_names_the_liked_items_and_only_the_facts():
 
 def test_the_template_passes_the_guard_for_every_movielens_item(ml_latest_small):
     items = read_dataset(ml_latest_small).items
-    guard = ReasonGuard(sorted({name for item in items for name in item.categories}))
+    guard = ReasonGuard(sorted({name for item in items for name in item.categories}), titles=[i.title for i in items])
     rng = random.Random(0)
 
     failures = []
@@ -108,4 +132,5 @@ def test_the_prompt_holds_the_facts_and_leaves_the_reason_open():
     )
     assert prompt.count("Reason:") == 4  # three worked examples, then ours
     assert "Use only the movie, year, genres and liked titles given." in strict
+    assert strict.endswith("Liked: Men in Black, Star Trek: First Contact\nReason: Galaxy Quest")
     assert PROMPT_VERSION

@@ -9,6 +9,7 @@ from tests.recommendations.llm.test_intent import MOVIELENS
 
 GOOD = "A fun comedy that {title} fans will enjoy."
 INVENTED = "A 2013 Disney comedy."
+STRICT_GOOD = "is a fun comedy for the whole evening."
 
 
 def facts(n: int) -> list[ReasonFacts]:
@@ -28,8 +29,10 @@ class ScriptedModel:
         out = []
         for prompt in prompts:
             title = prompt.rsplit("Movie: ", 1)[1].split("\n", 1)[0]
-            attempt = "strict" if "Use only" in prompt else "first"
-            out.append(GOOD.format(title=title) if self.good_on.get(title) == attempt else INVENTED)
+            if "Use only" in prompt:  # the strict retry: the prompt has begun the reason with the title
+                out.append(STRICT_GOOD if self.good_on.get(title) == "strict" else ", a 2013 Disney comedy.")
+            else:
+                out.append(GOOD.format(title=title) if self.good_on.get(title) == "first" else INVENTED)
         return out
 
 
@@ -47,7 +50,7 @@ def test_each_reason_is_generated_retried_or_templated_in_order(guard):
     assert [outcome.source for outcome in outcomes] == [GENERATED, GENERATED, TEMPLATE]
     assert outcomes[0].text == GOOD.format(title="Film 0")
     assert outcomes[0].rejections == ()
-    assert outcomes[1].text == GOOD.format(title="Film 1")
+    assert outcomes[1].text == "Film 1 is a fun comedy for the whole evening."
     assert [rejection.split(":")[0] for rejection in outcomes[1].rejections] == ["first"]
     assert outcomes[2].text == template_reason(given[2])
     assert "year 2013 is not the item's" in outcomes[2].verdict

@@ -1,0 +1,90 @@
+"""The site's rating and reaction forms: signed in, POST with CSRF, 400 with field messages on bad input."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from feedback.models import FeedbackEvent, Rating
+from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client):
+    user = UserFactory()
+    client.force_login(user)
+    return client, user
+
+
+def test_rating_from_the_item_page_saves_and_goes_back(signed_in):
+    client, user = signed_in
+    item = ItemFactory()
+
+    response = client.post(reverse("feedback:item-rate", args=[item.pk]), {"value": "4.5"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("catalog:item-detail", args=[item.pk])
+    assert Rating.objects.get(user=user, item=item).value == Decimal("4.5")
+    page = client.get(response.url).content.decode()
+    assert "You rated" in page
+    assert '<option value="4.5" selected>' in page
+
+
+@pytest.mark.parametrize("value", ["4.3", "9", "", "four"])
+def test_a_bad_value_is_a_400_with_the_field_message_and_nothing_written(signed_in, value):
+    client, _ = signed_in
+    item = ItemFactory()
+
+    response = client.post(reverse("feedback:item-rate", args=[item.pk]), {"value": value})
+
+    assert response.status_code == 400
+    assert "value" in response.context["errors"]
+    assert not Rating.objects.exists()
+
+
+def test_unknown_or_unavailable_items_are_404(signed_in):
+    client, _ = signed_in
+    hidden = ItemFactory(is_active=False)
+    assert client.post(reverse("feedback:item-rate", args=[hidden.pk]), {"value": "4"}).status_code == 404
+    assert client.post(reverse("feedback:item-rate", args=[999_999]), {"value": "4"}).status_code == 404
+
+
+def test_forms_need_a_signed_in_user_a_post_and_the_csrf_token():
+    item = ItemFactory()
+    url = reverse("feedback:item-rate", args=[item.pk])
+    assert Client().post(url, {"value": "4"}).status_code == 302  # to the sign-in page
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(UserFactory())
+    assert strict.post(url, {"value": "4"}).status_code == 403
+    assert strict.get(url).status_code == 405
+    assert not Rating.objects.exists()
+
+
+def test_removing_a_rating_removes_only_ones_own(signed_in):
+    client, user = signed_in
+    item = ItemFactory()
+    RatingFactory(user=user, item=item)
+    theirs = RatingFactory(item=item)
+
+    client.post(reverse("feedback:item-rating-delete", args=[item.pk]))
+
+    assert list(Rating.objects.all()) == [theirs]
+
+
+def test_reactions_are_recorded_and_bad_ones_refused(signed_in):
+    client, _ = signed_in
+    item = ItemFactory()
+    url = reverse("feedback:item-feedback", args=[item.pk])
+
+    assert client.post(url, {"kind": "not_interested", "next": "/?q=x"}).url == "/?q=x"
+    assert client.post(url, {"kind": "like", "next": "https://evil.example/"}).url == reverse(
+        "catalog:item-detail", args=[item.pk]
+    )
+    assert client.post(url, {"kind": "love"}).status_code == 400
+    assert client.post(url, {"kind": "reason_helpful", "explanation": "12345"}).status_code == 400
+    other = ExplanationFactory()
+    assert client.post(url, {"kind": "reason_helpful", "explanation": str(other.pk)}).status_code == 400
+    assert sorted(FeedbackEvent.objects.values_list("kind", flat=True)) == ["like", "not_interested"]
