@@ -172,3 +172,47 @@ def demo_staff_ensure(*, username: str = "admin") -> str | None:
     password = secrets.token_urlsafe(12)
     user_model.objects.create_superuser(username=username, email="", password=password)
     return password
+
+
+STAFF_SOURCE = "staff"  # items created through the API or admin rather than imported
+
+
+def item_create(
+    *,
+    title: str,
+    year: int | None = None,
+    description: str = "",
+    keywords: str = "",
+    categories: list[Category] = (),
+    is_active: bool = True,
+    is_featured: bool = False,
+) -> Item:
+    """A curated item (source "staff", a generated source id), with its categories."""
+    with transaction.atomic():
+        item = Item.objects.create(
+            title=title,
+            year=year,
+            description=description,
+            keywords=keywords,
+            is_active=is_active,
+            is_featured=is_featured,
+            source=STAFF_SOURCE,
+            source_id=secrets.token_hex(8),
+        )
+        item.categories.set(categories)
+    return item
+
+
+def item_update(*, item: Item, categories: list[Category] | None = None, **fields) -> Item:
+    """Change an item's curated fields (title, year, description, keywords, flags) and categories."""
+    allowed = {"title", "year", "description", "keywords", "is_active", "is_featured"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"item_update() cannot change {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(item, name, value)
+        item.save(update_fields=[*fields, "updated"])
+        if categories is not None:
+            item.categories.set(categories)
+    return item

@@ -1,5 +1,3 @@
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -23,7 +21,13 @@ from recommendations.generation import generator, generator_name, reason_facts, 
 from recommendations.llm.prompts import PROMPT_VERSION, template_reason
 from recommendations.llm.reasons import write_reasons
 from recommendations.models import DirtyItem, Explanation, ItemEmbedding, ItemNeighbor, ModelVersion
-from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
+from recommendations.selectors import (
+    evidence_item_ids,
+    explanation_cache_key,
+    explanation_key,
+    intent_parse,
+    recommendations_for_user,
+)
 from recsite.bulk import rows_insert
 
 
@@ -38,6 +42,9 @@ KEEP_RETIRED = 2
 # Set while a refresh is enqueued and not yet started: the changes meanwhile ride along with it.
 REFRESH_REQUESTED_KEY = "model-refresh:requested"
 REFRESH_REQUEST_TIMEOUT = 120  # seconds: a lost task's flag expires, and the next change asks again
+
+# How long a ready reason stays in the cache (the database keeps it for good).
+EXPLANATION_TTL = 7 * 24 * 3600
 
 logger = logging.getLogger(__name__)
 
@@ -335,8 +342,8 @@ def explanation_for(
     """
     evidence = evidence_item_ids(user=user, item=item)
     summary = intent_parse(intent).describe() if intent else ""
-    key = _explanation_key(item.pk, evidence, summary)
-    cached = cache.get(f"explanation:{key}")
+    key = explanation_key(item.pk, evidence, summary)
+    cached = cache.get(explanation_cache_key(key))
     if cached:
         return ExplanationResult(status=Explanation.Status.READY, **cached)
     explanation, created = Explanation.objects.get_or_create(
@@ -435,14 +442,11 @@ def _explanations_enqueue(explanation_ids: list[int]) -> None:
     transaction.on_commit(lambda: explanations_generate_task.delay(explanation_ids))
 
 
-def _explanation_key(item_id: int, evidence: list[int], intent: str) -> str:
-    parts = [item_id, evidence, intent, generator_name(), PROMPT_VERSION]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-
 def _explanation_cache(explanation: Explanation) -> None:
     value = {"text": explanation.text, "source": explanation.source, "verdict": explanation.verdict}
-    cache.set(f"explanation:{explanation.key}", {**value, "explanation_id": explanation.pk}, timeout=7 * 24 * 3600)
+    cache.set(
+        explanation_cache_key(explanation.key), {**value, "explanation_id": explanation.pk}, timeout=EXPLANATION_TTL
+    )
 
 
 def _result(explanation: Explanation) -> ExplanationResult:

@@ -6,6 +6,7 @@ profile there makes `manage.py check --deploy --fail-level WARNING` clean.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
     "catalog",
     "feedback",
     "recommendations",
@@ -148,6 +153,55 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.model_retrain_task",
         "schedule": env.float("RECSITE_RETRAIN_SECONDS", default=3600.0),
     },
+}
+
+# --- REST API (/api/v1/) --------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Mobile apps send a JWT; the browser's session works too (with its CSRF check).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "recsite.openapi.RecsiteAutoSchema",
+    # Counted in the default cache: Redis when configured, so every process shares the counts.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("RECSITE_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("RECSITE_THROTTLE_USER", default="600/minute"),
+        "login": env.str("RECSITE_THROTTLE_LOGIN", default="5/minute"),
+        "token": env.str("RECSITE_THROTTLE_TOKEN", default="30/minute"),
+        "register": env.str("RECSITE_THROTTLE_REGISTER", default="5/minute"),
+        "feedback": env.str("RECSITE_THROTTLE_FEEDBACK", default="120/minute"),
+    },
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "recsite.api.api_exception_handler",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("RECSITE_JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("RECSITE_JWT_REFRESH_DAYS", default=14)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "recsite API",
+    "DESCRIPTION": "Recommendations with reasons, ratings and feedback for the recsite apps. Guide: docs/API.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {"ProbeStateEnum": ["ok", "down"]},
 }
 
 # --- Auth, i18n ----------------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""/api/v1/: every endpoint the apps use. Versioned by path, so a v2 can live beside it."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from catalog.api import ItemViewSet
+from feedback.api import FeedbackViewSet, RatingViewSet
+from recommendations.api import ExplanationView, RecommendationsView
+from recsite.api import LoginView, MeView, RefreshView, RegisterView, RevokeView
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("items", ItemViewSet, basename="item")
+router.register("ratings", RatingViewSet, basename="rating")
+router.register("feedback", FeedbackViewSet, basename="feedback")
+
+urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="register"),
+    path("auth/token/", LoginView.as_view(), name="token"),
+    path("auth/token/refresh/", RefreshView.as_view(), name="token-refresh"),
+    path("auth/token/revoke/", RevokeView.as_view(), name="token-revoke"),
+    path("me/", MeView.as_view(), name="me"),
+    path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
+    path("explanations/", ExplanationView.as_view(), name="explanation"),
+    *router.urls,
+]

@@ -1,0 +1,51 @@
+"""The health check's probes: each answers "ok" or "down", quickly, and never says more (no URLs, hosts or
+errors: those go to the log)."""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+def health_report(*, connection) -> dict:
+    database = _probe("database", lambda: connection.cursor().execute("SELECT 1"))
+    cache_state = _probe("cache", lambda: cache.set("health:probe", 1, timeout=5))
+    broker = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else _probe("broker", _broker_ping)
+    version, revision = None, None
+    if database == "ok":
+        from recommendations.models import ModelVersion
+
+        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
+        version, revision = active or (None, None)
+    if database != "ok":
+        overall = "down"
+    elif "down" in (cache_state, broker):
+        overall = "degraded"
+    else:
+        overall = "ok"
+    return {
+        "status": overall,
+        "database": database,
+        "cache": cache_state,
+        "broker": broker,
+        "model_version": version,
+        "model_revision": revision,
+    }
+
+
+def _broker_ping() -> None:
+    from recsite.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+
+
+def _probe(name: str, check) -> str:
+    try:
+        check()
+    except Exception:  # any failure is "down"; the details go to the log, never to the answer
+        logger.warning("health: %s is down", name, exc_info=True)
+        return "down"
+    return "ok"

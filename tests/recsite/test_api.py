@@ -1,0 +1,145 @@
+"""Accounts, tokens, health and the schema; the auth matrix over every endpoint."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from tests.api import jwt_client
+from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_then_sign_in_and_see_oneself(clean_cache):
+    client = APIClient()
+
+    created = client.post(
+        "/api/v1/auth/register/", {"username": "maya", "password": "a-long-new-password", "email": "m@example.com"}
+    )
+    tokens = client.post("/api/v1/auth/token/", {"username": "maya", "password": "a-long-new-password"}).json()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = client.get("/api/v1/me/")
+
+    assert created.status_code == 201
+    assert "password" not in created.json()
+    assert me.status_code == 200
+    assert me.json()["username"] == "maya"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "maya", "password": "123"}, "password"),
+        ({"username": "maya", "password": "password123"}, "password"),
+        ({"username": "", "password": "a-long-new-password"}, "username"),
+        ({"password": "a-long-new-password"}, "username"),
+    ],
+)
+def test_a_bad_registration_is_a_400_naming_the_field(clean_cache, body, field):
+    response = APIClient().post("/api/v1/auth/register/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_refresh_tokens_rotate_and_can_be_revoked(clean_cache):
+    UserFactory(username="maya")
+    client = APIClient()
+    first = client.post("/api/v1/auth/token/", {"username": "maya", "password": "a-long-test-password"}).json()
+
+    second = client.post("/api/v1/auth/token/refresh/", {"refresh": first["refresh"]})
+    reused = client.post("/api/v1/auth/token/refresh/", {"refresh": first["refresh"]})
+    revoked = client.post("/api/v1/auth/token/revoke/", {"refresh": second.json()["refresh"]})
+    after_revoke = client.post("/api/v1/auth/token/refresh/", {"refresh": second.json()["refresh"]})
+
+    assert second.status_code == 200
+    assert reused.status_code == 401  # rotated: the old refresh token is blacklisted
+    assert revoked.status_code == 204
+    assert after_revoke.status_code == 401
+    assert client.post("/api/v1/auth/token/revoke/", {"refresh": "not-a-token"}).status_code == 400
+
+
+def test_the_sixth_login_attempt_in_a_minute_is_refused(clean_cache):
+    UserFactory(username="maya")
+    client = APIClient()
+    answers = [
+        client.post("/api/v1/auth/token/", {"username": "maya", "password": "wrong-password"}).status_code
+        for _ in range(6)
+    ]
+    assert answers == [401] * 5 + [429]
+
+
+def test_health_reports_each_service_and_no_secrets(clean_cache, settings):
+    response = APIClient().get("/health/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "status": "ok", "database": "ok", "cache": "ok", "broker": "ok", "model_version": None, "model_revision": None,
+    }  # fmt: skip
+    assert "redis://" not in response.content.decode()
+
+
+def test_health_says_degraded_when_the_broker_is_unreachable(clean_cache, settings):
+    from recsite.celery import app
+
+    broker = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        body = APIClient().get("/health/").json()
+    finally:
+        app.conf.broker_url = broker
+    assert (body["status"], body["broker"], body["database"]) == ("degraded", "down", "ok")
+
+
+def test_the_schema_is_valid_and_served(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert APIClient().get("/api/schema/").status_code == 200
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+# Every endpoint: (method, path, body) and what anonymous, user A, user B and staff get. Personal data
+# ({rating} and {event} belong to A) answers 404 to B: it does not exist for them.
+MATRIX = [
+    ("get", "/api/v1/me/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/items/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/items/{item}/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/items/{hidden}/", None, (404, 404, 404, 200)),
+    ("get", "/api/v1/items/{item}/similar/", None, (200, 200, 200, 200)),
+    ("post", "/api/v1/items/", {"title": "New", "categories": []}, (401, 403, 403, 201)),
+    ("patch", "/api/v1/items/{item}/", {"title": "Renamed"}, (401, 403, 403, 200)),
+    ("delete", "/api/v1/items/{spare}/", None, (401, 403, 403, 204)),
+    ("get", "/api/v1/recommendations/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/explanations/?item={item}", None, (202, 202, 202, 202)),
+    ("get", "/api/v1/ratings/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/ratings/{item}/", None, (401, 200, 404, 404)),
+    ("put", "/api/v1/ratings/{item}/", {"value": "4.5"}, (401, 200, 201, 201)),
+    ("delete", "/api/v1/ratings/{rated}/", None, (401, 204, 404, 404)),
+    ("get", "/api/v1/feedback/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/feedback/{event}/", None, (401, 200, 404, 404)),
+    ("post", "/api/v1/feedback/", {"item": "{item}", "kind": "like"}, (401, 201, 201, 201)),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_the_auth_matrix(clean_cache, method, path, body, expected):
+    from feedback.models import FeedbackEvent
+
+    a, b, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    item, hidden, spare, rated = ItemFactory(), ItemFactory(is_active=False), ItemFactory(), ItemFactory()
+    RatingFactory(user=a, item=item)
+    RatingFactory(user=a, item=rated)
+    event = FeedbackEvent.objects.create(user=a, item=item, kind="like")
+    ExplanationFactory(item=item, status="pending", text="", source="")
+    names = {"item": item.pk, "hidden": hidden.pk, "spare": spare.pk, "rated": rated.pk, "event": event.pk}
+    url = path.format(**names)
+    data = {key: (int(value.format(**names)) if isinstance(value, str) and "{" in value else value)
+            for key, value in (body or {}).items()}  # fmt: skip
+
+    answers = []
+    for client in (APIClient(), jwt_client(a), jwt_client(b), jwt_client(staff)):
+        if method == "delete" and path.startswith("/api/v1/items/"):
+            spare.is_active = True
+            spare.save()
+        answers.append(getattr(client, method)(url, data or None, format="json").status_code)
+
+    assert tuple(answers) == expected
