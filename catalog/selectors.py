@@ -21,3 +21,8 @@ def item_get_active(*, item_id: int) -> Item:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.all()
+
+
+def item_featured(*, n: int = 6) -> list[Item]:
+    """Items staff featured, newest first (the visitor's home page)."""
+    return list(Item.objects.active().filter(is_featured=True).prefetch_related("categories").order_by("-pk")[:n])

@@ -5,6 +5,6 @@ from catalog import views
 app_name = "catalog"
 
 urlpatterns = [
-    path("", views.ItemListView.as_view(), name="item-list"),
+    path("items/", views.ItemListView.as_view(), name="item-list"),
     path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),
 ]

@@ -5,6 +5,7 @@ from catalog.models import Category
 from catalog.selectors import category_list, item_get_active, item_list
 from feedback.models import RATING_VALUES
 from feedback.selectors import rating_value_for
+from recommendations.selectors import similar_items
 
 
 class ItemListView(ListView):
@@ -37,5 +38,6 @@ class ItemDetailView(DetailView):
         return super().get_context_data(
             rating_values=RATING_VALUES,
             user_rating=rating_value_for(user=self.request.user, item=self.object),
+            similar=similar_items(item=self.object, n=6),
             **kwargs,
         )

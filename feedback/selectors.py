@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from catalog.models import Item
 from feedback.models import Rating
 
@@ -9,3 +11,13 @@ def rating_value_for(*, user, item: Item) -> Decimal | None:
     if user is None or not user.is_authenticated:
         return None
     return Rating.objects.filter(user=user, item=item).values_list("value", flat=True).first()
+
+
+def rating_list_for(*, user) -> QuerySet[Rating]:
+    """The user's ratings, newest first, with their items and the items' categories."""
+    return (
+        Rating.objects.filter(user=user)
+        .select_related("item")
+        .prefetch_related("item__categories")
+        .order_by("-updated", "-pk")
+    )

@@ -3,14 +3,28 @@ signed-in users). A bad value or kind answers 400 with the field messages and wr
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 
 from catalog.models import Item
+from feedback.selectors import rating_list_for
 from feedback.services import feedback_record, rating_delete, rating_upsert
 from recommendations.models import Explanation
+
+
+class MyRatingsView(LoginRequiredMixin, ListView):
+    """The signed-in user's ratings, newest first, each with a way to change or remove it."""
+
+    template_name = "feedback/my_ratings.html"
+    context_object_name = "ratings"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return rating_list_for(user=self.request.user)
 
 
 @login_required

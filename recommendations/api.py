@@ -73,6 +73,9 @@ class RecommendationsSerializer(serializers.Serializer):
 
 class ExplanationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(["ready", "pending"])
+    explanation = serializers.IntegerField(
+        allow_null=True, help_text="The reason's id, for reason_helpful / reason_unhelpful feedback."
+    )
     item = serializers.IntegerField()
     text = serializers.CharField(help_text="Empty while pending.")
     source = serializers.ChoiceField(["generated", "template", ""], help_text="Written by the model, or the template.")
@@ -101,7 +104,7 @@ class RecommendationsView(APIView):
                 "source": r.source,
                 "similarity": r.similarity,
                 "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
-                "explanation": {"status": "ready" if done else "not_ready", "url": _explanation_url(r.item.pk, intent)},
+                "explanation": {"status": "ready" if done else "not_ready", "url": explanation_url(r.item.pk, intent)},
             }
             for r, done in zip(result, ready, strict=True)
         ]
@@ -126,14 +129,21 @@ class ExplanationView(APIView):
         item = query.validated_data["item"]
         result = explanation_for(user=request.user, item=item, intent=query.validated_data.get("intent"))
         body = ExplanationSerializer(
-            {"status": result.status, "item": item.pk, "text": result.text, "source": result.source}
+            {
+                "status": result.status,
+                "explanation": result.explanation_id,
+                "item": item.pk,
+                "text": result.text,
+                "source": result.source,
+            }
         ).data
         if result.status == "ready":
             return Response(body)
         return Response(body, status=202, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _explanation_url(item_id: int, intent: str | None) -> str:
+def explanation_url(item_id: int, intent: str | None) -> str:
+    """Where the reason for an item (for a request) is fetched: the API, for apps and the site's script."""
     params = {"item": item_id, **({"intent": intent} if intent else {})}
     return f"{reverse('api:explanation')}?{urlencode(params)}"
 

@@ -72,7 +72,10 @@ def test_a_reason_is_202_with_retry_after_then_200_with_text(taste_world, clean_
     assert aliens.explanations.count() == 1  # asked twice, one reason (and one task)
     assert ready.status_code == 200
     text = "Because you liked Alien: a 1995 Sci-Fi film."
-    assert ready.json() == {"status": "ready", "item": aliens.pk, "text": text, "source": "template"}
+    explanation = aliens.explanations.get()
+    assert ready.json() == {
+        "status": "ready", "explanation": explanation.pk, "item": aliens.pk, "text": text, "source": "template",
+    }  # fmt: skip
     recommended = client.get("/api/v1/recommendations/?n=1").json()["items"][0]
     assert recommended["explanation"]["status"] == "ready"  # the list's key matches the reason's key
 
