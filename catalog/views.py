@@ -1,7 +1,8 @@
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
-from catalog.models import Category
+from catalog.forms import CatalogueFilterForm
+from catalog.models import Category, Item
 from catalog.selectors import category_list, item_get_active, item_list
 from feedback.models import RATING_VALUES
 from feedback.selectors import rating_value_for
@@ -15,10 +16,17 @@ class ItemListView(ListView):
     context_object_name = "items"
     paginate_by = 24
 
+    def get(self, request, *args, **kwargs):
+        self.filters = CatalogueFilterForm(request.GET)
+        if not self.filters.is_valid():
+            self.category, self.search, self.object_list = None, "", Item.objects.none()
+            return self.render_to_response(self.get_context_data(filter_errors=self.filters.errors), status=400)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        slug = self.request.GET.get("category", "")
+        slug = self.filters.cleaned_data["category"]
         self.category = get_object_or_404(Category, slug=slug) if slug else None
-        self.search = self.request.GET.get("q", "").strip()[:200]
+        self.search = self.filters.cleaned_data["q"]
         return item_list(category=self.category, search=self.search)
 
     def get_context_data(self, **kwargs):

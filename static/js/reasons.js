@@ -1,6 +1,6 @@
 // Reasons load after the page: each [data-reason-url] element asks the explanations API (with the
 // session), shows "Finding a reason..." while it is written (202 + Retry-After), then the text and
-// "Helpful" / "Not helpful" buttons. A failure shows nothing alarming: the recommendation stands alone.
+// "Helpful" / "Not helpful" buttons for signed-in users. A failure shows nothing alarming: the recommendation stands alone.
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
@@ -29,7 +29,7 @@
     text.textContent = reason.text;
     box.appendChild(text);
     box.setAttribute("aria-busy", "false");
-    if (reason.explanation && csrf) {
+    if (reason.explanation && csrf && box.hasAttribute("data-can-vote")) {
       var group = document.createElement("span");
       group.className = "reason-vote";
       group.setAttribute("role", "group");

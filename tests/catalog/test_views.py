@@ -51,3 +51,10 @@ def test_item_page_shows_an_active_item_and_hides_an_inactive_one(client):
     assert page.status_code == 200
     assert "heist, los angeles" in page.content.decode()
     assert client.get(reverse("catalog:item-detail", args=[hidden.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "category=a%00b", f"q={'x' * 201}", "category=no%20slug"])
+def test_a_query_no_title_or_slug_can_hold_is_a_400_not_a_server_error(client, query):
+    response = client.get(f"{LIST_URL}?{query}")
+    assert response.status_code == 400
+    assert response.context["filter_errors"]
