@@ -58,6 +58,12 @@ class RevokeSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="The refresh token to revoke (sign out on this device).")
 
 
+class ReasonCountsSerializer(serializers.Serializer):
+    generated = serializers.IntegerField(help_text="Ready reasons the language model wrote.")
+    template = serializers.IntegerField(help_text="Ready reasons from the template (fallback or unhelpful).")
+    rejected = serializers.IntegerField(help_text="Ready reasons for which the guard rejected some text.")
+
+
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(["ok", "degraded", "down"])
     database = serializers.ChoiceField(["ok", "down"])
@@ -65,6 +71,11 @@ class HealthSerializer(serializers.Serializer):
     broker = serializers.ChoiceField(["ok", "down", "in-process"])
     model_version = serializers.IntegerField(allow_null=True, help_text="The active model version, if any.")
     model_revision = serializers.IntegerField(allow_null=True)
+    pending_reasons = serializers.IntegerField(required=False, help_text="Reasons waiting for a worker.")
+    reasons = ReasonCountsSerializer(required=False)
+    refresh_lag_seconds = serializers.FloatField(
+        required=False, help_text="How long the oldest rating change has waited for the model refresh."
+    )
 
 
 class RegisterView(CreateAPIView):

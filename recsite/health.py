@@ -13,12 +13,13 @@ def health_report(*, connection) -> dict:
     database = _probe("database", lambda: connection.cursor().execute("SELECT 1"))
     cache_state = _probe("cache", lambda: cache.set("health:probe", 1, timeout=5))
     broker = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else _probe("broker", _broker_ping)
-    version, revision = None, None
+    version, revision, work = None, None, {}
     if database == "ok":
         from recommendations.models import ModelVersion
 
         active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
         version, revision = active or (None, None)
+        work = _work_counters()
     if database != "ok":
         overall = "down"
     elif "down" in (cache_state, broker):
@@ -32,6 +33,29 @@ def health_report(*, connection) -> dict:
         "broker": broker,
         "model_version": version,
         "model_revision": revision,
+        **work,
+    }
+
+
+def _work_counters() -> dict:
+    """Background work an operator watches: reasons waiting and how they were written, and how long the
+    oldest rating change has waited for its refresh."""
+    from django.db.models import Count, Min, Q
+    from django.utils import timezone
+
+    from recommendations.models import DirtyItem, Explanation
+
+    reasons = Explanation.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Explanation.Status.PENDING)),
+        generated=Count("pk", filter=Q(status=Explanation.Status.READY, source=Explanation.Source.GENERATED)),
+        template=Count("pk", filter=Q(status=Explanation.Status.READY, source=Explanation.Source.TEMPLATE)),
+        rejected=Count("pk", filter=Q(status=Explanation.Status.READY) & ~Q(verdict="")),
+    )
+    oldest = DirtyItem.objects.aggregate(oldest=Min("marked"))["oldest"]
+    return {
+        "pending_reasons": reasons["pending"],
+        "reasons": {key: reasons[key] for key in ("generated", "template", "rejected")},
+        "refresh_lag_seconds": round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0.0,
     }
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from feedback.services import rating_upsert
 from tests.api import jwt_client
 from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
 
@@ -75,8 +76,22 @@ def test_health_reports_each_service_and_no_secrets(clean_cache, settings):
     body = response.json()
     assert body == {
         "status": "ok", "database": "ok", "cache": "ok", "broker": "ok", "model_version": None, "model_revision": None,
+        "pending_reasons": 0, "reasons": {"generated": 0, "template": 0, "rejected": 0}, "refresh_lag_seconds": 0.0,
     }  # fmt: skip
     assert "redis://" not in response.content.decode()
+
+
+def test_health_counts_the_background_work(clean_cache):
+    ExplanationFactory(status="pending", text="", source="")
+    ExplanationFactory(source="generated")
+    ExplanationFactory(source="template", verdict="first: names 'Disney'")
+    rating_upsert(user=UserFactory(), item=ItemFactory(), value="4")
+
+    body = APIClient().get("/health/").json()
+
+    assert body["pending_reasons"] == 1
+    assert body["reasons"] == {"generated": 1, "template": 1, "rejected": 1}
+    assert 0 <= body["refresh_lag_seconds"] < 60
 
 
 def test_health_says_degraded_when_the_broker_is_unreachable(clean_cache, settings):
