@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recsite
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo worker install install-dev test lint format bench clean
+.PHONY: demo worker install install-dev test lint format bench audit clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: install-dev
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -q -ll -r catalog feedback recommendations recsite benchmarks
 	$(VENV)/bin/pytest
 
 lint: install-dev
@@ -73,6 +74,10 @@ bench: install-dev
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/explain_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/freshness_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/api_load.py
+
+# Known vulnerabilities in the pinned requirements (needs PyPI's vulnerability data over the network).
+audit: install-dev
+	$(VENV)/bin/pip-audit -r requirements.txt -r requirements-dev.txt --no-deps --disable-pip --progress-spinner off
 
 clean:
 	rm -rf $(VENV) var

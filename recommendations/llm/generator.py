@@ -37,11 +37,12 @@ class ReasonGenerator:
         self.name = name or path.stem
         folder = _converted(path) if path.suffix == ".gguf" else path
         dtype = torch.float16 if self.device == "cuda" else torch.float32
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        # bandit B615 asks for a pinned hub revision; these are local folders (local_files_only, hub off).
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)  # nosec B615
         self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=dtype)
+        self.model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=dtype)  # nosec B615
         self.model.to(self.device).eval()
         self._torch = torch
 
@@ -68,8 +69,9 @@ def _converted(gguf: Path) -> Path:
         return folder
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
+    # Local files only (nosec B615: no hub revision to pin).
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)  # nosec B615
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)  # nosec B615
     # save_pretrained refuses a model that still carries its GGUF quantizer (models.md).
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
