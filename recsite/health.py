@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 def health_report(*, connection) -> dict:
     database = _probe("database", lambda: connection.cursor().execute("SELECT 1"))
-    cache_state = _probe("cache", lambda: cache.set("health:probe", 1, timeout=5))
+    cache_state = _probe("cache", getattr(cache, "ping", lambda: cache.set("health:probe", 1, timeout=5)))
     broker = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else _probe("broker", _broker_ping)
     version, revision, work = None, None, {}
     if database == "ok":
