@@ -8,6 +8,7 @@ from django.core.cache import cache
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
+from recommendations import generation
 from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,3 +89,12 @@ def tiny_model(tmp_path_factory):
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture
+def tiny_generator(settings, tiny_model, monkeypatch):
+    """Reasons written by the tiny model (whose text the guard refuses, so the template is served)."""
+    settings.RECSITE_GENERATOR_PATH = str(tiny_model)
+    monkeypatch.setattr(generation, "_generator", None)
+    yield
+    generation._generator = None

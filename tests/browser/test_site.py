@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from recommendations import generation
 from recommendations.services import item_embeddings_refresh, model_train
 from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
 
@@ -38,13 +37,11 @@ def browser_page():
 
 
 @pytest.fixture
-def site(settings, taste_world, tiny_model, clean_cache, monkeypatch):
+def site(settings, taste_world, tiny_generator, clean_cache):
     """taste_world plus a family corner, a trained model and item vectors; reasons written in-process
     by the tiny generator (whose text the guard refuses, so the template reason is shown)."""
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks http
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.RECSITE_GENERATOR_PATH = str(tiny_model)
-    monkeypatch.setattr(generation, "_generator", None)
     animation, children = CategoryFactory(name="Animation"), CategoryFactory(name="Children")
     comedy = CategoryFactory(name="Comedy")
     family = [
@@ -57,8 +54,7 @@ def site(settings, taste_world, tiny_model, clean_cache, monkeypatch):
             RatingFactory(user=parent, item=film, value=Decimal("4.5"))
     model_train()
     item_embeddings_refresh()
-    yield {**taste_world, "family": family}
-    generation._generator = None
+    return {**taste_world, "family": family}
 
 
 def titles_on(page) -> list[str]:

@@ -3,19 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from recommendations import generation
 from recommendations.services import explanations_generate, model_train
 from tests.api import jwt_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tiny_generator(settings, tiny_model, monkeypatch):
-    settings.RECSITE_GENERATOR_PATH = str(tiny_model)
-    monkeypatch.setattr(generation, "_generator", None)
-    yield
-    generation._generator = None
 
 
 def test_a_signed_in_user_gets_items_with_evidence_and_reason_links(taste_world, clean_cache):

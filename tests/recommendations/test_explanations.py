@@ -9,19 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from recommendations import generation
 from recommendations.models import Explanation
 from recommendations.services import explanation_for, explanations_generate, explanations_precompute, model_train
 from recommendations.tasks import explanations_generate_task
 from recsite.celery import app as celery_app
-
-
-@pytest.fixture
-def tiny_generator(settings, tiny_model, monkeypatch):
-    settings.RECSITE_GENERATOR_PATH = str(tiny_model)
-    monkeypatch.setattr(generation, "_generator", None)
-    yield
-    generation._generator = None
 
 
 @pytest.fixture
