@@ -67,13 +67,7 @@ def item_neighbors(
         if on_block and n_items:
             on_block(n_items)
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    by_item = normalize(interactions.T.tocsr().astype(np.float32), norm="l2", axis=1)
-    co_rated = None
-    if shrinkage > 0:
-        co_rated = by_item.copy()
-        co_rated.data[:] = 1.0
-    products = _DenseProducts if _DenseProducts.cheaper(by_item, block_bytes, shrinkage) else _SparseProducts
-    method = products(by_item, co_rated, shrinkage, k)
+    method = _products(interactions, k=k, shrinkage=shrinkage, block_bytes=block_bytes)
     blocks = method.blocks(block_bytes)
 
     rows, cols, scores = [], [], []
@@ -88,6 +82,34 @@ def item_neighbors(
         shape=(n_items, n_items),
         dtype=np.float32,
     )
+
+
+def item_neighbors_block(
+    interactions: sp.csr_matrix, start: int, stop: int, *, k: int = 50, shrinkage: float = 0.0
+) -> Triples:
+    """Rows start..stop-1 of `item_neighbors(interactions, ...)`, as (item, neighbour, score) triples.
+
+    Each row depends only on the whole interaction matrix, not on the other rows, so a fit can be split
+    into item ranges computed anywhere (other processes, other hosts) and put together: the union of
+    the blocks is exactly the single-process result.
+    """
+    n_items = interactions.shape[1]
+    k = max(0, min(k, n_items - 1))
+    if k == 0 or interactions.nnz == 0 or start >= stop:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    return _products(interactions, k=k, shrinkage=shrinkage, block_bytes=BLOCK_BYTES).top_k(start, stop)
+
+
+def _products(interactions: sp.csr_matrix, *, k: int, shrinkage: float, block_bytes: int):
+    """The similarity product (dense or sparse, whichever the cost model expects to be faster)."""
+    by_item = normalize(interactions.T.tocsr().astype(np.float32), norm="l2", axis=1)
+    co_rated = None
+    if shrinkage > 0:
+        co_rated = by_item.copy()
+        co_rated.data[:] = 1.0
+    products = _DenseProducts if _DenseProducts.cheaper(by_item, block_bytes, shrinkage) else _SparseProducts
+    return products(by_item, co_rated, shrinkage, k)
 
 
 def _run(top_k: Callable[[int, int], Triples], blocks: list[tuple[int, int]]) -> Iterator[Triples]:

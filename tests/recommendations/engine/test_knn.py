@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -272,3 +273,18 @@ def test_a_refresh_with_nothing_dirty_changes_nothing():
     old = item_neighbors(SMALL, k=2)
     refreshed = knn.item_neighbors_refresh(SMALL, old, np.array([], dtype=np.int64), k=2)
     np.testing.assert_array_equal(refreshed.toarray(), old.toarray())
+
+
+@pytest.mark.parametrize("shrinkage", [0.0, 2.0])
+@pytest.mark.parametrize("bounds", [(0, 7, 23, 40), (0, 1, 39, 40), (0, 40)])
+def test_blocks_of_items_computed_apart_put_together_equal_the_whole_fit(shrinkage, bounds):
+    rng = np.random.default_rng(3)
+    interactions = sp.csr_matrix((rng.random((70, 40)) < 0.2).astype(np.float32))
+
+    parts = [
+        knn.item_neighbors_block(interactions, a, b, k=6, shrinkage=shrinkage) for a, b in itertools.pairwise(bounds)
+    ]
+    rows, cols, scores = (np.concatenate(part) for part in zip(*parts, strict=True))
+    assembled = sp.csr_matrix((scores, (rows, cols)), shape=(40, 40))
+
+    np.testing.assert_array_equal(assembled.toarray(), item_neighbors(interactions, k=6, shrinkage=shrinkage).toarray())
