@@ -7,7 +7,7 @@ from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import CreateAPIView, RetrieveAPIView
+from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
@@ -78,7 +78,7 @@ class HealthSerializer(serializers.Serializer):
     )
 
 
-class RegisterView(CreateAPIView):
+class RegisterView(GenericAPIView):
     """Create an account; then obtain tokens with the same username and password."""
 
     serializer_class = RegisterSerializer

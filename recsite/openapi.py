@@ -14,10 +14,6 @@ class FieldErrorsSerializer(serializers.Serializer):
 
     detail = serializers.ListField(child=serializers.CharField(), required=False)
 
-    class Meta:
-        # Field names vary by operation; drf-spectacular documents the known one and allows the rest.
-        ref_name = "FieldErrors"
-
 
 ERRORS = {
     "400": (FieldErrorsSerializer, "Bad input: the fields at fault and why (nothing was written)."),
