@@ -1,11 +1,11 @@
-"""The item-kNN fit split into blocks of items, each computed in its own process (as Celery tasks on
-other hosts would), then put together: the same neighbours as the single-process fit, and the time.
+"""The item-kNN fit split into blocks of items, each computed in its own process (as the Celery chord's
+tasks on other hosts do), then put together: the same neighbours as the single-process fit, and the time.
 
     python benchmarks/blocked_fit.py [--data ../shared/datasets/ml-latest-small] [--blocks 8] [--processes 2]
 
-No database. Each process rebuilds the interaction matrix from the ratings (as a worker on another
-host would read them) and computes `knn.item_neighbors_block` for its item range. Prints the figures and
-writes them to docs/BENCHMARKS.md.
+No database. As in `training_run_start`, the ratings are read once into a `TrainingData` snapshot; each
+process is handed the snapshot's bytes, loads them and computes `TrainingData.block` for its item range;
+`ItemKnn.from_blocks` puts the ranges together. Prints the figures and writes them to docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -14,36 +14,16 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse as sp
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
 from catalog.importers import read_dataset  # noqa: E402
-from recommendations.engine import knn  # noqa: E402
-from recommendations.engine.matrix import interaction_matrix  # noqa: E402
-from recommendations.engine.model import KnnParams  # noqa: E402
+from recommendations.engine.model import ItemKnn, KnnParams, TrainingData, block_bounds  # noqa: E402
 
 
-def interactions_of(path: Path) -> sp.csr_matrix:
-    ratings = read_dataset(path).ratings
-    params = KnnParams()
-    return interaction_matrix(
-        ratings.user_idx,
-        ratings.item_idx,
-        ratings.values,
-        n_users=int(ratings.user_idx.max()) + 1,
-        n_items=int(ratings.item_idx.max()) + 1,
-        mode=params.mode,
-        threshold=params.threshold,
-    )
-
-
-def block(path: str, start: int, stop: int):
-    """One worker's share: read the ratings, compute rows start..stop-1."""
-    params = KnnParams()
-    return knn.item_neighbors_block(interactions_of(Path(path)), start, stop, k=params.k, shrinkage=params.shrinkage)
+def block(snapshot: bytes, start: int, stop: int):
+    """One worker's share: load the snapshot, compute rows start..stop-1."""
+    return (start, stop), TrainingData.loads(snapshot, params=KnnParams()).block(start, stop)
 
 
 def main() -> None:
@@ -53,39 +33,47 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     params = KnnParams()
+    ratings = read_dataset(Path(args.data)).ratings
+    n_users, n_items = int(ratings.user_idx.max()) + 1, int(ratings.item_idx.max()) + 1
 
-    interactions = interactions_of(Path(args.data))
-    n_items = interactions.shape[1]
     started = time.perf_counter()
-    whole = knn.item_neighbors(interactions, k=params.k, shrinkage=params.shrinkage)
+    whole = ItemKnn.fit(
+        ratings.user_idx, ratings.item_idx, ratings.values, n_users=n_users, n_items=n_items, params=params
+    )
     whole_seconds = time.perf_counter() - started
 
-    bounds = np.linspace(0, n_items, args.blocks + 1).astype(int)
     started = time.perf_counter()
+    data = TrainingData.build(
+        ratings.user_idx, ratings.item_idx, ratings.values, n_users=n_users, n_items=n_items, params=params
+    )
+    snapshot = data.dumps()
+    ranges = block_bounds(n_items, args.blocks)
     with ProcessPoolExecutor(args.processes) as pool:
-        parts = list(pool.map(block, [args.data] * args.blocks, bounds[:-1], bounds[1:]))
+        parts = list(pool.map(block, [snapshot] * len(ranges), *zip(*ranges, strict=True)))
+    assembled = ItemKnn.from_blocks(data, parts)
     blocked_seconds = time.perf_counter() - started
-    rows, cols, scores = (np.concatenate(part) for part in zip(*parts, strict=True))
-    assembled = sp.csr_matrix((scores, (rows, cols)), shape=(n_items, n_items))
 
-    difference = abs(assembled - whole)
-    identical = difference.nnz == 0 or difference.max() == 0
-    print(f"{n_items} items, {whole.nnz} neighbour pairs; identical: {identical}")
-    print(f"single process {whole_seconds:.2f} s; {args.blocks} blocks: {blocked_seconds:.2f} s")
+    identical = (assembled.neighbors != whole.neighbors).nnz == 0 and assembled.neighbors.nnz == whole.neighbors.nnz
+    print(f"{n_items} items, {whole.neighbors.nnz} neighbour pairs; identical: {identical}")
+    print(f"single process {whole_seconds:.2f} s; {len(ranges)} blocks: {blocked_seconds:.2f} s")
     verdict = "identical" if identical else "DIFFERENT"
     body = f"""## Blocked fit: item ranges computed apart (`benchmarks/blocked_fit.py`)
 
-{Path(args.data).name}: {n_items} items, k={params.k}, {whole.nnz} neighbour pairs. The fit split into
-{args.blocks} item ranges, each computed by `knn.item_neighbors_block` in its own process
-({args.processes} at a time), each process reading the ratings itself as a worker on another host would.
+{Path(args.data).name}: {n_items} items, k={params.k}, {whole.neighbors.nnz} neighbour pairs. The fit split
+into {len(ranges)} item ranges, each computed by `TrainingData.block` in its own process ({args.processes}
+at a time) from the snapshot's bytes ({len(snapshot) / 2**20:.1f} MiB, as the chord's tasks read it from
+the training run's row), then put together by `ItemKnn.from_blocks`.
 
 | | seconds | neighbour lists |
 | --- | ---: | --- |
-| single process (`knn.item_neighbors`) | {whole_seconds:.2f} | the reference |
-| {args.blocks} blocks, {args.processes} processes | {blocked_seconds:.2f} | {verdict} (every pair and score) |
+| single process (`ItemKnn.fit`) | {whole_seconds:.2f} | the reference (every pair and score compared) |
+| {len(ranges)} blocks in {args.processes} processes, from the snapshot | {blocked_seconds:.2f} | {verdict} |
 
-Each process pays for reading the ratings and building the matrix again; the split pays off when the
-blocks run on several hosts for a catalogue whose fit takes minutes, not on two cores of one machine.
+Each block pays for loading the snapshot and normalising the matrix again, and the processes start
+cold; the split pays off when the blocks run on several hosts for a catalogue whose fit takes minutes,
+not on two cores of one machine. The real chord, on a real worker with the Redis result backend, is
+checked against the single-process fit by
+`tests/recommendations/test_training_runs.py::test_on_a_real_worker_the_chord_activates_the_same_model_as_a_single_process_fit`.
 """
     write_section("blocked-fit", body)
     if not identical:

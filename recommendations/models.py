@@ -38,6 +38,43 @@ class ModelVersion(models.Model):
         return f"model v{self.pk} ({self.status})"
 
 
+class TrainingRun(models.Model):
+    """A fit split into item ranges, run as a Celery chord: one task per range on any `default`
+    worker, then one that writes and activates the version.
+
+    The ratings are read once, into `snapshot`, so every range sees the same data however long the
+    run takes and wherever its tasks run; the database is the one store every worker already shares.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    params = models.JSONField()
+    blocks = models.PositiveIntegerField(help_text="Item ranges computed apart.")
+    n_users = models.PositiveIntegerField()
+    n_items = models.PositiveIntegerField()
+    n_ratings = models.PositiveIntegerField()
+    # The training data (engine.model.TrainingData as npz bytes) and the item pk of each item index;
+    # emptied when the run ends.
+    snapshot = models.BinaryField(blank=True)
+    item_ids = models.JSONField(default=list)
+    # The dirty markers read before the ratings: the new version covers them, so it clears them.
+    dirty_marked = models.JSONField(default=list)
+    version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"training run {self.pk} ({self.status})"
+
+
 class ItemNeighbor(models.Model):
     """An item's neighbour in one model version, with their similarity; bulk written by training."""
 

@@ -118,6 +118,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
+# Results are kept only for the tasks that need them: the members of a blocked training run's chord,
+# read by its callback. With a broker configured they go to Redis (CELERY_RESULT_BACKEND to move them).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL) or None
+CELERY_RESULT_EXPIRES = 6 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_ACKS_LATE = True
@@ -285,6 +289,9 @@ RECSITE_GENERATOR_PATH = env.str("RECSITE_GENERATOR_PATH", default="")
 RECSITE_LLM_WORKER = env.bool("RECSITE_LLM_WORKER", default=False)
 # Seconds a refresh waits after the first rating that asks for it, so a burst of ratings shares one.
 RECSITE_REFRESH_DELAY = env.float("RECSITE_REFRESH_DELAY", default=0.25)
+# The hourly retrain split into this many item ranges run as a Celery chord across `default` workers
+# (1: one worker fits the whole model). `manage.py train --blocks N` does the same on demand.
+RECSITE_TRAIN_BLOCKS = env.int("RECSITE_TRAIN_BLOCKS", default=1)
 # Prompts per generate call on the llm workers (on 2 CPU cores 8 gives 2.8x the reasons/s of 1).
 RECSITE_REASON_BATCH_SIZE = env.int("RECSITE_REASON_BATCH_SIZE", default=8)
 # Nothing in recsite may reach a model hub; the libraries read these when they are imported.

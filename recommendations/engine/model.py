@@ -1,12 +1,14 @@
 """The fitted item-kNN model: neighbour lists plus the popularity list, and how it ranks."""
 
-from collections.abc import Callable
+import io
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine.knn import item_neighbors, item_neighbors_refresh
+from recommendations.engine.knn import Triples, item_neighbors, item_neighbors_block, item_neighbors_refresh
 from recommendations.engine.matrix import Mode, interaction_matrix, user_weights
 from recommendations.engine.scoring import (
     Evidence,
@@ -31,6 +33,76 @@ class KnnParams:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Everything a fit reads, computed once: the interaction matrix and the popularity order.
+
+    A fit split into item ranges (`block`) computed on other processes or hosts reads this snapshot,
+    so every range sees the same ratings whatever changes meanwhile; `dumps` / `loads` carry it.
+    """
+
+    params: KnnParams
+    interactions: sp.csr_matrix  # users x items
+    popular: np.ndarray  # item indices, most popular first
+
+    @classmethod
+    def build(
+        cls,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        params: KnnParams | None = None,
+    ) -> "TrainingData":
+        params = params or KnnParams()
+        interactions = interaction_matrix(
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, mode=params.mode, threshold=params.threshold
+        )
+        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
+        return cls(params=params, interactions=interactions, popular=popularity_order(scores, counts))
+
+    @property
+    def n_items(self) -> int:
+        return self.interactions.shape[1]
+
+    def block(self, start: int, stop: int) -> Triples:
+        """Rows start..stop-1 of the neighbour matrix (see `knn.item_neighbors_block`)."""
+        return item_neighbors_block(self.interactions, start, stop, k=self.params.k, shrinkage=self.params.shrinkage)
+
+    def dumps(self) -> bytes:
+        """The snapshot as compressed npz bytes (no pickle); the params travel separately, as JSON."""
+        buffer = io.BytesIO()
+        matrix = self.interactions
+        np.savez_compressed(
+            buffer,
+            shape=np.array(matrix.shape),
+            data=matrix.data,
+            indices=matrix.indices,
+            indptr=matrix.indptr,
+            popular=self.popular,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def loads(cls, snapshot: bytes, *, params: KnnParams) -> "TrainingData":
+        with np.load(io.BytesIO(snapshot), allow_pickle=False) as arrays:
+            interactions = sp.csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+            )
+            return cls(params=params, interactions=interactions, popular=arrays["popular"])
+
+
+def block_bounds(n_items: int, blocks: int) -> list[tuple[int, int]]:
+    """`blocks` contiguous item ranges of near-equal size covering 0..n_items-1 (fewer if there are
+    fewer items); the unit of work of a fit split across processes."""
+    if blocks < 1:
+        raise ValueError(f"blocks must be at least 1, not {blocks}")
+    edges = np.linspace(0, n_items, min(blocks, max(n_items, 1)) + 1).astype(int)
+    return [(int(start), int(stop)) for start, stop in itertools.pairwise(edges)]
 
 
 @dataclass(frozen=True)
@@ -61,13 +133,34 @@ class ItemKnn:
         params: KnnParams | None = None,
         on_block: Callable[[int], None] | None = None,
     ) -> "ItemKnn":
-        params = params or KnnParams()
-        interactions = interaction_matrix(
-            user_idx, item_idx, values, n_users=n_users, n_items=n_items, mode=params.mode, threshold=params.threshold
+        data = TrainingData.build(user_idx, item_idx, values, n_users=n_users, n_items=n_items, params=params)
+        neighbors = item_neighbors(
+            data.interactions, k=data.params.k, shrinkage=data.params.shrinkage, on_block=on_block
         )
-        neighbors = item_neighbors(interactions, k=params.k, shrinkage=params.shrinkage, on_block=on_block)
-        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
-        return cls(params=params, neighbors=neighbors, popular=popularity_order(scores, counts))
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
+
+    @classmethod
+    def from_blocks(cls, data: TrainingData, blocks: Iterable[tuple[tuple[int, int], Triples]]) -> "ItemKnn":
+        """The model from `data.block(start, stop)` results computed apart, given with their ranges.
+
+        The ranges must cover every item exactly once (in any order), else ValueError: a missing or
+        doubled range would silently drop or duplicate neighbour lists.
+        """
+        blocks = sorted(blocks, key=lambda block: block[0])
+        expected = 0
+        for (start, stop), _ in blocks:
+            if start != expected or stop < start:
+                raise ValueError(f"item ranges do not cover 0..{data.n_items} exactly once (at {start}..{stop})")
+            expected = stop
+        if expected != data.n_items:
+            raise ValueError(f"item ranges end at {expected}, not at {data.n_items}")
+        n = data.n_items
+        neighbors = sp.csr_matrix((n, n), dtype=np.float32)
+        if blocks:
+            parts = [triples for _, triples in blocks]
+            rows, cols, scores = (np.concatenate(column) for column in zip(*parts, strict=True))
+            neighbors = sp.csr_matrix((scores.astype(np.float32), (rows, cols)), shape=(n, n), dtype=np.float32)
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
 
     def refreshed(
         self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray

@@ -1,10 +1,11 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from catalog.importers import read_dataset
 from recommendations.engine.evaluation import evaluate
 from recommendations.engine.matrix import interaction_matrix
-from recommendations.engine.model import ItemKnn, KnnParams
+from recommendations.engine.model import ItemKnn, KnnParams, TrainingData, block_bounds
 
 # 4 users x 5 items; items 0 and 1 are always rated together, item 4 by nobody
 USERS = np.array([0, 0, 1, 1, 1, 2, 2, 3])
@@ -58,3 +59,43 @@ def test_item_knn_beats_popularity_on_ml_latest_small(ml_latest_small):
     assert result["knn"]["users"] == 610
     assert result["knn"]["ndcg@10"] > 1.3 * result["popularity"]["ndcg@10"]
     assert result["ratings"]["test"] == 20164
+
+
+def random_ratings(seed: int, n_users: int = 60, n_items: int = 40, n: int = 600):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, n_users, n), rng.integers(0, n_items, n), rng.integers(1, 11, n) / 2.0
+
+
+@pytest.mark.parametrize("mode", ["implicit", "explicit"])
+@pytest.mark.parametrize("blocks", [1, 3, 7, 40, 100])
+def test_a_fit_put_together_from_blocks_computed_apart_equals_the_single_fit(blocks, mode):
+    users, items, values = random_ratings(seed=blocks)
+    params = KnnParams(k=5, shrinkage=2.0, mode=mode, threshold=3.0)
+    whole = ItemKnn.fit(users, items, values, n_users=60, n_items=40, params=params)
+
+    data = TrainingData.build(users, items, values, n_users=60, n_items=40, params=params)
+    restored = TrainingData.loads(data.dumps(), params=params)  # as a worker elsewhere would read it
+    ranges = block_bounds(restored.n_items, blocks)
+    assembled = ItemKnn.from_blocks(restored, [(bounds, restored.block(*bounds)) for bounds in reversed(ranges)])
+
+    assert len(ranges) == min(blocks, 40)
+    assert (assembled.neighbors != whole.neighbors).nnz == 0
+    assert assembled.neighbors.nnz == whole.neighbors.nnz > 0
+    assert assembled.popular.tolist() == whole.popular.tolist()
+
+
+@pytest.mark.parametrize("ranges", [[(0, 20)], [(0, 20), (20, 30), (20, 40)], [(0, 20), (25, 40)], [(0, 20), (20, 39)]])
+def test_ranges_that_miss_or_repeat_items_are_refused(ranges):
+    users, items, values = random_ratings(seed=0)
+    data = TrainingData.build(users, items, values, n_users=60, n_items=40)
+
+    with pytest.raises(ValueError, match="item ranges"):
+        ItemKnn.from_blocks(data, [(bounds, data.block(*bounds)) for bounds in ranges])
+
+
+def test_block_bounds_cover_every_item_once_in_near_equal_ranges():
+    assert block_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert block_bounds(2, 5) == [(0, 1), (1, 2)]
+    assert block_bounds(0, 4) == [(0, 0)]
+    with pytest.raises(ValueError, match="at least 1"):
+        block_bounds(10, 0)
