@@ -71,6 +71,7 @@ bench: install-dev
 	$(PY) benchmarks/evaluation_sweep.py
 	$(PY) benchmarks/knn_vs_implicit.py
 	$(PY) benchmarks/blocked_fit.py
+	$(PY) benchmarks/fault_runs.py
 	$(PY) benchmarks/intent_eval.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/explain_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/freshness_bench.py

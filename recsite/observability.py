@@ -5,6 +5,7 @@ import logging
 import time
 
 from celery.signals import task_failure, task_postrun, task_prerun
+from django.db import DatabaseError
 
 request_log = logging.getLogger("recsite.request")
 task_log = logging.getLogger("recsite.task")
@@ -20,7 +21,6 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        user = getattr(request, "user", None)
         request_log.info(
             "%s %s %s",
             request.method,
@@ -31,10 +31,18 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": _user_id(request),
             },
         )
         return response
+
+
+def _user_id(request) -> int | None:
+    user = getattr(request, "user", None)  # lazy: reading it may load the session
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:  # the database is down; the answer (a 503) is made already
+        return None
 
 
 @task_prerun.connect

@@ -6,6 +6,8 @@ from recommendations.views import HomeView
 from recsite.api import HealthView
 from recsite.views import SignUpView
 
+handler500 = "recsite.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", SignUpView.as_view(), name="signup"),

@@ -45,7 +45,8 @@ class ReasonGuard:
         self.phrases = category_phrases(category_names)
         # Whole words, but a hyphen does not protect one: "action-packed" claims Action.
         longest_first = sorted(self.phrases, key=len, reverse=True)
-        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, longest_first)) + r")(?!\w)")
+        alternatives = "|".join(map(re.escape, longest_first)) or "(?!)"  # no categories: matches nothing
+        self.pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
         self.category_names = category_names
         allowed = {name.lower() for name in category_names} | COMMON_CAPITALISED
         self.titles = {

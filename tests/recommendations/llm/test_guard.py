@@ -74,6 +74,17 @@ def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text,
     assert any(problem in found for found in verdict.problems), verdict.problems
 
 
+def test_a_catalogue_without_categories_checks_everything_but_genres():
+    """Found by the Redis fault run: with no category names the genre pattern matched the empty string."""
+    guard = ReasonGuard([], titles=["Film 1", "Film 2"])
+    facts = ReasonFacts(title="Film 1", year=1991, categories=(), tags=(), evidence_titles=("Film 2",))
+
+    assert guard.check("Film 1 is a fine pick that fans of Film 2 will enjoy.", facts).ok
+    assert guard.check("Film 1 is a fine pick from 1975 for fans of Film 2.", facts).problems == (
+        "year 1975 is not the item's",
+    )
+
+
 def test_liked_titles_may_be_named_in_reading_order(guard):
     facts = ReasonFacts(
         title="Galaxy Quest", year=1999, categories=("Comedy", "Sci-Fi"), evidence_titles=("Matrix, The",)
