@@ -325,12 +325,13 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
             revision_after = postgres.query("select revision from recommendations_modelversion where status='active'")
     finally:
         redis.stop()
+    stored = _stored_values(postgres)
     return RedisOutage(
         latencies=latencies,
         statuses=statuses,
         ratings_sent=sum(len(values) for values in latencies.values()),
         pairs_rated=len(sent),
-        pairs_stored=sum(_stored_value(postgres, username, item) == value for (username, item), value in sent.items()),
+        pairs_stored=sum(stored.get(pair) == value for pair, value in sent.items()),
         marked_during=marked_during,
         recovery_seconds=recovery,
         revision_before=revision_before,
@@ -349,14 +350,13 @@ def _item_ids(postgres: PrivatePostgres) -> list[int]:
         return [row[0] for row in connection.execute("select id from catalog_item order by id")]
 
 
-def _stored_value(postgres: PrivatePostgres, username: str, item: int) -> str | None:
+def _stored_values(postgres: PrivatePostgres) -> dict[tuple[str, int], str]:
+    """Every stored rating, by (username, item id), in one query."""
     with psycopg.connect(postgres.url) as connection:
-        row = connection.execute(
-            "select r.value from feedback_rating r join auth_user u on u.id = r.user_id "
-            "where u.username = %s and r.item_id = %s",
-            (username, item),
-        ).fetchone()
-    return None if row is None else f"{row[0]:.1f}"
+        rows = connection.execute(
+            "select u.username, r.item_id, r.value from feedback_rating r join auth_user u on u.id = r.user_id"
+        )
+        return {(username, item): f"{value:.1f}" for username, item, value in rows}
 
 
 def percentile(values: list[float], share: float) -> float:
