@@ -41,6 +41,12 @@ def main() -> None:
     rows = "\n".join(f"| `{path}` | {statuses(restart.down_answers[path])} |" for path in PATHS)
     during = outage.latencies["during"]
     before = outage.latencies["before"] + outage.latencies["after"]
+    restarts = (
+        "by itself, with no restart"
+        if not outage.worker_restarts
+        else f"after its supervisor restarted it {outage.worker_restarts} time(s): kombu's Redis transport "
+        "sometimes exits on a connection lost mid-reconnect, celery/kombu#582"
+    )
     body = f"""## Fault runs (`benchmarks/fault_runs.py`)
 
 **PostgreSQL restarted.** gunicorn (2 workers) answering pages and the API; PostgreSQL stopped with a fast
@@ -67,7 +73,7 @@ API every 0.1 s by 6 signed-in users; Redis was killed for {args.down_seconds:.0
 - Answers: {statuses(outage.statuses)}. Kept: {outage.pairs_stored} of {outage.pairs_rated} (user, item) pairs hold the
   value sent last; nothing lost.
 - When Redis came back, {outage.marked_during} items were marked dirty in PostgreSQL (the refreshes the outage
-  could not enqueue). The worker reconnected by itself, and every marker was refreshed
+  could not enqueue). The worker reconnected ({restarts}), and every marker was refreshed
   **{outage.recovery_seconds:.1f} s** after Redis started (model revision {outage.revision_before} to
   {outage.revision_after}); beat's sweep runs every second in this run (`RECSITE_REFRESH_SWEEP_SECONDS=1`;
   60 by default).

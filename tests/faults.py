@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -153,21 +154,55 @@ Rating.objects.bulk_create(Rating(user=user, item=items[(u * 5 + i) % 30], value
 """
 
 
+class Supervised:
+    """A process kept running the way systemd's `Restart=always` keeps a deployed Celery worker running:
+    started again whenever it exits, with the restarts counted."""
+
+    def __init__(self, command: list[str], *, env: dict[str, str], log: Path):
+        self.command, self.env, self.log = command, env, log
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self.process = self._spawn()
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
+        self._watcher.start()
+
+    def _spawn(self) -> subprocess.Popen:
+        with open(self.log, "ab") as log:
+            return subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=log, stderr=log)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.2):
+            if self.process.poll() is not None and not self._stopping.is_set():
+                self.restarts += 1
+                self.process = self._spawn()
+
+    def poll(self):
+        return self.process.poll()
+
+    def terminate(self) -> None:
+        self._stopping.set()
+        self._watcher.join()
+        self.process.terminate()
+
+    def wait(self, timeout: float):
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
 @contextmanager
 def site(env: dict[str, str], logs: Path, *, worker: bool = False):
-    """gunicorn (2 workers) and, if asked, a `default` Celery worker with beat; yields the base URL.
-    Their output goes to `logs`/web.log and worker.log."""
+    """gunicorn (2 workers) and, if asked, a supervised `default` Celery worker with beat; yields the
+    base URL and the processes (the worker last). Their output goes to `logs`/web.log and worker.log."""
     port = free_port()
-    commands = {"web": ["gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]}
+    web = ["gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    with open(logs / "web.log", "ab") as log:
+        processes = [subprocess.Popen([sys.executable, "-m", *web], cwd=REPO, env=env, stdout=log, stderr=log)]
     if worker:
-        commands["worker"] = ["celery", "-A", "recsite", "worker", "-B", "-Q", "default", "-c", "1",
-                              "--without-gossip", "--without-mingle", "--loglevel", "INFO"]  # fmt: skip
-    processes = []
-    for name, command in commands.items():
-        with open(logs / f"{name}.log", "ab") as log:
-            processes.append(
-                subprocess.Popen([sys.executable, "-m", *command], cwd=REPO, env=env, stdout=log, stderr=log)
-            )
+        command = ["celery", "-A", "recsite", "worker", "-B", "-Q", "default", "-c", "1",
+                   "--without-gossip", "--without-mingle", "--loglevel", "INFO"]  # fmt: skip
+        processes.append(Supervised([sys.executable, "-m", *command], env=env, log=logs / "worker.log"))
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: call(f"{base}/health/").status in (200, 503), 60, "gunicorn to answer")
@@ -270,6 +305,7 @@ class RedisOutage:
     recovery_seconds: float  # from Redis back to every marker refreshed by the worker
     revision_before: int
     revision_after: int
+    worker_restarts: int  # times the supervisor started the worker again
 
 
 def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pace: float = 0.1) -> RedisOutage:
@@ -282,7 +318,7 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
     statuses: Counter = Counter()
     sent: dict[tuple[str, int], str] = {}
     try:
-        with site(env, postgres.root, worker=True) as (base, _):
+        with site(env, postgres.root, worker=True) as (base, processes):
             tokens = {f"user{n}": token_for(base, f"user{n}") for n in range(6)}
             item_ids = _item_ids(postgres)
             counter = 0
@@ -323,6 +359,7 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
                 ) from None
             recovery = time.monotonic() - back
             revision_after = postgres.query("select revision from recommendations_modelversion where status='active'")
+            worker_restarts = processes[-1].restarts
     finally:
         redis.stop()
     stored = _stored_values(postgres)
@@ -336,6 +373,7 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
         recovery_seconds=recovery,
         revision_before=revision_before,
         revision_after=revision_after,
+        worker_restarts=worker_restarts,
     )
 
 
