@@ -69,6 +69,7 @@ class HealthSerializer(serializers.Serializer):
     database = serializers.ChoiceField(["ok", "down"])
     cache = serializers.ChoiceField(["ok", "down"])
     broker = serializers.ChoiceField(["ok", "down", "in-process"])
+    replica = serializers.ChoiceField(["ok", "down"], required=False, help_text="With a read replica configured.")
     model_version = serializers.IntegerField(allow_null=True, help_text="The active model version, if any.")
     model_revision = serializers.IntegerField(allow_null=True)
     pending_reasons = serializers.IntegerField(required=False, help_text="Reasons waiting for a worker.")

@@ -5,6 +5,9 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
+
+from recsite.db_routers import REPLICA, primary_reads, replica_configured
 
 logger = logging.getLogger(__name__)
 
@@ -13,16 +16,20 @@ def health_report(*, connection) -> dict:
     database = _probe("database", lambda: connection.cursor().execute("SELECT 1"))
     cache_state = _probe("cache", getattr(cache, "ping", lambda: cache.set("health:probe", 1, timeout=5)))
     broker = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else _probe("broker", _broker_ping)
+    replica = {}
+    if replica_configured():
+        replica["replica"] = _probe("replica", lambda: connections[REPLICA].cursor().execute("SELECT 1"))
     version, revision, work = None, None, {}
     if database == "ok":
         from recommendations.models import ModelVersion
 
-        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
-        version, revision = active or (None, None)
-        work = _work_counters()
+        with primary_reads():  # the primary's figures, whether or not the replica answers
+            active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision")
+            version, revision = active.first() or (None, None)
+            work = _work_counters()
     if database != "ok":
         overall = "down"
-    elif "down" in (cache_state, broker):
+    elif "down" in (cache_state, broker, *replica.values()):
         overall = "degraded"
     else:
         overall = "ok"
@@ -31,6 +38,7 @@ def health_report(*, connection) -> dict:
         "database": database,
         "cache": cache_state,
         "broker": broker,
+        **replica,
         "model_version": version,
         "model_revision": revision,
         **work,

@@ -37,7 +37,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait(condition, seconds: float, what: str) -> float:
+def wait_until(condition, seconds: float, what: str) -> float:
     """Poll `condition` until it holds; the seconds it took. AssertionError naming `what` on timeout."""
     started = time.monotonic()
     while not condition():
@@ -51,13 +51,20 @@ class PrivatePostgres:
     """A throwaway PostgreSQL cluster on a free port (run as the `postgres` user when we are root, since
     PostgreSQL refuses to run as root)."""
 
-    def __init__(self):
+    def __init__(self, *, primary: "PrivatePostgres | None" = None):
+        """A new cluster with an empty `recsite` database or, given a `primary`, a hot standby that
+        streams from it (read-only, as a production replica)."""
         self.bin = Path(subprocess.check_output(["pg_config", "--bindir"], text=True).strip())
         self.root = Path(tempfile.mkdtemp(prefix="recsite-pg-"))
         self.root.chmod(0o755)
         self.data, self.log = self.root / "data", self.root / "server.log"
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/recsite"
+        if primary:
+            source = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"]
+            self._as_owner(["pg_basebackup", *source, "-D", str(self.data), "-R", "-X", "stream", "--no-sync"])
+            self.start()
+            return
         self._as_owner(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"])
         self.start()
         self._as_owner(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "recsite"])
@@ -100,7 +107,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait(self._answers, 10, "redis to start")
+        wait_until(self._answers, 10, "redis to start")
 
     def _answers(self) -> bool:
         try:
@@ -200,12 +207,12 @@ def site(env: dict[str, str], logs: Path, *, worker: bool = False):
     with open(logs / "web.log", "ab") as log:
         processes = [subprocess.Popen([sys.executable, "-m", *web], cwd=REPO, env=env, stdout=log, stderr=log)]
     if worker:
-        command = ["celery", "-A", "recsite", "worker", "-B", "-Q", "default", "-c", "1",
-                   "--without-gossip", "--without-mingle", "--loglevel", "INFO"]  # fmt: skip
+        command = ["celery", "-A", "recsite", "worker", "-B", "--schedule", str(logs / "celerybeat-schedule"),
+                   "-Q", "default", "-c", "1", "--without-gossip", "--without-mingle", "-l", "INFO"]  # fmt: skip
         processes.append(Supervised([sys.executable, "-m", *command], env=env, log=logs / "worker.log"))
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: call(f"{base}/health/").status in (200, 503), 60, "gunicorn to answer")
+        wait_until(lambda: call(f"{base}/health/").status in (200, 503), 60, "gunicorn to answer")
         yield base, processes
     finally:
         for process in processes:
@@ -228,10 +235,14 @@ class Answer:
         return json.loads(self.body)
 
 
-def call(url: str, *, method: str = "GET", data: dict | None = None, token: str | None = None) -> Answer:
+def call(
+    url: str, *, method: str = "GET", data: dict | None = None, token: str | None = None, cookie: str | None = None
+) -> Answer:
     headers = {"Content-Type": "application/json"} if data is not None else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
     request = urllib.request.Request(
         url, method=method, headers=headers, data=json.dumps(data).encode() if data is not None else None
     )
@@ -287,7 +298,7 @@ def postgres_restart_run(postgres: PrivatePostgres, *, down_seconds: float = 3.0
                 result.down_answers.setdefault(path, Counter())[answer.status] += 1
                 result.down_bodies[path] = answer
         postgres.start()
-        result.recovery_seconds = _wait(lambda: ask("/health/").status == 200, 30, "the site to recover")
+        result.recovery_seconds = wait_until(lambda: ask("/health/").status == 200, 30, "the site to recover")
         for path in PATHS:
             assert ask(path).status == 200, path
         result.app_restarted = any(process.poll() is not None for process in processes)
@@ -323,6 +334,9 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
             item_ids = _item_ids(postgres)
             counter = 0
 
+            def marked() -> int:
+                return postgres.query("select count(*) from recommendations_dirtyitem")
+
             def rate(phase: str) -> None:
                 nonlocal counter
                 username = f"user{counter % 6}"
@@ -340,19 +354,19 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
 
             for _ in range(10):
                 rate("before")
-            _wait(lambda: postgres.query("select count(*) from recommendations_dirtyitem") == 0, 30, "refreshes")
+            wait_until(lambda: not marked(), 30, "refreshes")
             revision_before = postgres.query("select revision from recommendations_modelversion where status='active'")
             redis.stop()
             deadline = time.monotonic() + down_seconds
             while time.monotonic() < deadline:
                 rate("during")
-            marked_during = postgres.query("select count(*) from recommendations_dirtyitem")
+            marked_during = marked()
             redis.start()
             back = time.monotonic()
             for _ in range(10):
                 rate("after")
             try:
-                _wait(lambda: postgres.query("select count(*) from recommendations_dirtyitem") == 0, 60, "the sweep")
+                wait_until(lambda: not marked(), 60, "the sweep")
             except AssertionError as timeout:
                 raise AssertionError(
                     f"{timeout}; the worker's log ends:\n{_log_tail(postgres.root / 'worker.log')}"
