@@ -6,19 +6,25 @@ the replica only when all of these hold:
 - it is a safe request (GET, HEAD, OPTIONS);
 - its client has not written within `RECSITE_REPLICA_PIN_SECONDS` (the `recsite_primary` cookie, set on
   every answer to a request that wrote), so a user sees their own rating on the next page;
-- it has not written yet itself, and is not inside a transaction on the primary.
+- it has not written yet itself, and is not inside a transaction on the primary;
+- the replica has not failed this process in the last `RECSITE_REPLICA_RETRY_SECONDS`: the request that
+  finds it down answers 503 with `Retry-After`, and the reads after it go to the primary meanwhile.
 
 Writes always go to the primary, and so do Celery tasks, management commands and the shell: only
 `ReplicaReadsMiddleware` ever allows replica reads.
 """
 
 import contextvars
+import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PIN_COOKIE = "recsite_primary"
@@ -75,10 +81,12 @@ class ReplicaReadsMiddleware:
         if not replica_configured():
             raise MiddlewareNotUsed
         self.get_response = get_response
+        self.replica_down_until = 0.0  # monotonic seconds; this process reads from the primary until then
 
     def __call__(self, request):
         writes = request.method not in SAFE_METHODS
-        reads = _Reads(from_replica=not writes and PIN_COOKIE not in request.COOKIES)
+        replica_up = time.monotonic() >= self.replica_down_until
+        reads = _Reads(from_replica=replica_up and not writes and PIN_COOKIE not in request.COOKIES)
         token = _reads.set(reads)
         try:
             response = self.get_response(request)
@@ -94,3 +102,11 @@ class ReplicaReadsMiddleware:
                 samesite="Lax",
             )
         return response
+
+    def process_exception(self, request, exception):
+        """A database error on the replica's connection: reads go to the primary for a while. The request
+        itself still fails (503 with Retry-After, recsite.errors), so nothing is answered half-read."""
+        if isinstance(exception, DatabaseError) and connections[REPLICA].errors_occurred:
+            seconds = settings.RECSITE_REPLICA_RETRY_SECONDS
+            self.replica_down_until = time.monotonic() + seconds
+            logger.warning("replica: %s; reads go to the primary for %s s", exception, seconds)

@@ -101,6 +101,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     }
     DATABASE_ROUTERS = ["recsite.db_routers.PrimaryReplicaRouter"]
 RECSITE_REPLICA_PIN_SECONDS = env.int("RECSITE_REPLICA_PIN_SECONDS", default=5)
+RECSITE_REPLICA_RETRY_SECONDS = env.int("RECSITE_REPLICA_RETRY_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery: REDIS_URL / CELERY_BROKER_URL, else local memory and eager tasks -------------

@@ -61,7 +61,7 @@ class PrivatePostgres:
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/recsite"
         if primary:
-            source = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"]
+            source = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "--checkpoint", "fast"]
             self._as_owner(["pg_basebackup", *source, "-D", str(self.data), "-R", "-X", "stream", "--no-sync"])
             self.start()
             return

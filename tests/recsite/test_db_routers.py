@@ -89,7 +89,7 @@ returning id
 
 
 @pytest.mark.slow
-def test_on_a_streaming_replica_reads_lag_but_writers_read_their_own_writes():
+def test_on_a_streaming_replica_reads_lag_writers_read_their_own_writes_and_a_lost_replica_is_bypassed():
     with seeded_postgres() as primary:
         replica = PrivatePostgres(primary=primary)
         try:
@@ -107,6 +107,9 @@ def test_on_a_streaming_replica_reads_lag_but_writers_read_their_own_writes():
                 caught_up = wait_until(
                     lambda: call(f"{base}/api/v1/items/{item}/", token=token).status == 200, 30, "the replica"
                 )
+                replica.stop()
+                replica_down = [call(f"{base}/api/v1/items/{item}/", token=token) for _ in range(12)]
+                health = call(f"{base}/health/")
         finally:
             replica.remove()
 
@@ -115,3 +118,9 @@ def test_on_a_streaming_replica_reads_lag_but_writers_read_their_own_writes():
     assert f"{PIN_COOKIE}=1" in rated.headers["Set-Cookie"]
     assert pinned.status == 200  # the writer's next reads come from the primary
     assert caught_up < 30
+    # with the replica gone, each gunicorn worker (2) answers at most one 503, then reads from the primary
+    statuses = [answer.status for answer in replica_down]
+    assert statuses.count(503) <= 2, statuses
+    assert statuses.count(200) == len(statuses) - statuses.count(503), statuses
+    assert all(answer.headers["Retry-After"] == "5" for answer in replica_down if answer.status == 503)
+    assert (health.status, health.json()["status"], health.json()["replica"]) == (200, "degraded", "down")
