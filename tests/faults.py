@@ -161,6 +161,12 @@ Rating.objects.bulk_create(Rating(user=user, item=items[(u * 5 + i) % 30], value
 """
 
 
+def spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`command` run from the repository, its output appended to `log`."""
+    with open(log, "ab") as output:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
+
+
 class Supervised:
     """A process kept running the way systemd's `Restart=always` keeps a deployed Celery worker running:
     started again whenever it exits, with the restarts counted."""
@@ -169,22 +175,15 @@ class Supervised:
         self.command, self.env, self.log = command, env, log
         self.restarts = 0
         self._stopping = threading.Event()
-        self.process = self._spawn()
+        self.process = spawn(command, env=env, log=log)
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
-
-    def _spawn(self) -> subprocess.Popen:
-        with open(self.log, "ab") as log:
-            return subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=log, stderr=log)
 
     def _watch(self) -> None:
         while not self._stopping.wait(0.2):
             if self.process.poll() is not None and not self._stopping.is_set():
                 self.restarts += 1
-                self.process = self._spawn()
-
-    def poll(self):
-        return self.process.poll()
+                self.process = spawn(self.command, env=self.env, log=self.log)
 
     def terminate(self) -> None:
         self._stopping.set()
@@ -204,8 +203,7 @@ def site(env: dict[str, str], logs: Path, *, worker: bool = False):
     base URL and the processes (the worker last). Their output goes to `logs`/web.log and worker.log."""
     port = free_port()
     web = ["gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    with open(logs / "web.log", "ab") as log:
-        processes = [subprocess.Popen([sys.executable, "-m", *web], cwd=REPO, env=env, stdout=log, stderr=log)]
+    processes = [spawn([sys.executable, "-m", *web], env=env, log=logs / "web.log")]
     if worker:
         command = ["celery", "-A", "recsite", "worker", "-B", "--schedule", str(logs / "celerybeat-schedule"),
                    "-Q", "default", "-c", "1", "--without-gossip", "--without-mingle", "-l", "INFO"]  # fmt: skip
