@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
+# The project's packages, floor by floor (docs/ARCHITECTURE.md; import-linter checks the floors).
+PACKAGES := recsite explanations recommendations datasets feedback accounts catalog common recengine language
+
 # The suite runs against real PostgreSQL and Redis; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recsite
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -53,7 +56,8 @@ test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: install-dev
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/bandit -q -ll -r catalog feedback recommendations recsite benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -q -ll -r $(PACKAGES) benchmarks
 	$(VENV)/bin/pytest
 
 lint: install-dev
@@ -73,6 +77,7 @@ bench: install-dev
 	$(PY) benchmarks/blocked_fit.py
 	$(PY) benchmarks/fault_runs.py
 	$(PY) benchmarks/intent_eval.py
+	$(PY) benchmarks/layers.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/explain_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/freshness_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/api_load.py

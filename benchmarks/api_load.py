@@ -79,8 +79,9 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from catalog.services import dataset_import
-    from recommendations.services import item_embeddings_refresh, model_train
+    from datasets.services import dataset_import
+    from recommendations.services.embeddings import item_embeddings_refresh
+    from recommendations.services.training import model_train
 
     dataset_import(path=Path(args.data))
     model_train()

@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
-from catalog.importers import read_dataset  # noqa: E402
-from recommendations.engine.model import ItemKnn, KnnParams, TrainingData, block_bounds  # noqa: E402
+from datasets.importers import read_dataset  # noqa: E402
+from recengine.model import ItemKnn, KnnParams, TrainingData, block_bounds  # noqa: E402
 
 
 def block(snapshot: bytes, start: int, stop: int):

@@ -13,9 +13,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
-from catalog.importers import read_dataset  # noqa: E402
-from recommendations.engine.evaluation import evaluate  # noqa: E402
-from recommendations.engine.model import KnnParams  # noqa: E402
+from datasets.importers import read_dataset  # noqa: E402
+from recengine.evaluation import evaluate  # noqa: E402
+from recengine.model import KnnParams  # noqa: E402
 
 GRID = [
     KnnParams(),

@@ -34,9 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
-from recommendations.llm.guard import ReasonGuard  # noqa: E402
-from recommendations.llm.prompts import ReasonFacts, natural_title  # noqa: E402
-from recommendations.llm.reasons import TEMPLATE, ReasonOutcome, write_reasons  # noqa: E402
+from language.guard import ReasonGuard  # noqa: E402
+from language.prompts import ReasonFacts, natural_title  # noqa: E402
+from language.reasons import TEMPLATE, ReasonOutcome, write_reasons  # noqa: E402
 
 FACTS_FILE = REPO / "var" / "bench" / "explain_facts.json"
 # Words that claim a genre, for the audit (kept apart from the guard's own vocabulary on purpose).
@@ -134,8 +134,8 @@ def pick_pairs(n: int, seed: int = 0):
     """`n` (user, item) pairs with distinct reason keys: sampled users, one of their top 3 each."""
     from django.contrib.auth import get_user_model
 
+    from explanations.services import explanation_request
     from recommendations.selectors import recommendations_for_user
-    from recommendations.services import explanation_for
 
     rng = random.Random(seed)
     users = list(get_user_model().objects.filter(ratings__isnull=False).distinct().order_by("pk"))
@@ -147,7 +147,7 @@ def pick_pairs(n: int, seed: int = 0):
             continue
         item = rng.choice(recommendations).item
         created = []
-        result = explanation_for(user=user, item=item, enqueue=created.append)
+        result = explanation_request(user=user, item=item, enqueue=created.append)
         if created:
             pairs.append((user, item))
             ids.append(result.explanation_id)
@@ -167,10 +167,11 @@ def full_run(args) -> None:
     from django.core.cache import cache
 
     from catalog.models import Category, Item
-    from catalog.services import dataset_import
-    from recommendations.generation import generator, generator_name, reason_facts, reason_guard
-    from recommendations.models import Explanation
-    from recommendations.services import explanation_for, explanations_generate, model_train
+    from datasets.services import dataset_import
+    from explanations.generation import generator, generator_name, reason_facts, reason_guard
+    from explanations.models import Explanation
+    from explanations.services import explanation_request, explanations_generate
+    from recommendations.services.training import model_train
 
     cache.clear()
     dataset_import(path=Path(args.data))
@@ -200,12 +201,12 @@ def full_run(args) -> None:
     outcomes8 = [ReasonOutcome(row.text, row.source, (row.verdict,) if row.verdict else ()) for row in served]
 
     for user, item in pairs:  # warm: the first call per pair fills the cache from the row
-        explanation_for(user=user, item=item)
+        explanation_request(user=user, item=item)
     latencies = []
     for _ in range(args.repeats):
         for user, item in pairs:
             started = time.perf_counter()
-            result = explanation_for(user=user, item=item)
+            result = explanation_request(user=user, item=item)
             latencies.append(time.perf_counter() - started)
             assert result.status == "ready"
     p50, p99 = (statistics.quantiles(latencies, n=100)[q] * 1000 for q in (49, 98))
@@ -270,7 +271,7 @@ Examples of what is served:
 def facts_only_run(args) -> None:
     import torch
 
-    from recommendations.llm.generator import ReasonGenerator
+    from language.generator import ReasonGenerator
 
     data = json.loads(Path(args.facts).read_text())
     facts = [ReasonFacts(**{k: tuple(v) if isinstance(v, list) else v for k, v in f.items()}) for f in data["facts"]]

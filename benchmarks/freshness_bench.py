@@ -86,11 +86,12 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from catalog.services import dataset_import
+    from datasets.services import dataset_import
     from feedback.models import Rating
     from recommendations.models import DirtyItem, ModelVersion
-    from recommendations.selectors import recommendations_for_user, serving_model
-    from recommendations.services import model_train
+    from recommendations.selectors import recommendations_for_user
+    from recommendations.services.training import model_train
+    from recommendations.serving import serving_model
 
     dataset_import(path=Path(args.data))
     version = model_train()

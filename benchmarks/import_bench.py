@@ -26,7 +26,7 @@ def main() -> None:
     django_on_scratch_database("import_bench")
     from django.core.management import call_command
 
-    from catalog.services import dataset_import
+    from datasets.services import dataset_import
 
     fresh, repeat = [], []
     for _ in range(args.runs):

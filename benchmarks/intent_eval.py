@@ -53,13 +53,14 @@ def main() -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from catalog.importers import read_dataset
     from catalog.models import Item
-    from catalog.services import dataset_import
+    from datasets.importers import read_dataset
+    from datasets.services import dataset_import
     from feedback.models import Rating
-    from recommendations.engine.split import random_holdout
+    from recengine.split import random_holdout
     from recommendations.selectors import recommendations_for_user
-    from recommendations.services import item_embeddings_refresh, model_train
+    from recommendations.services.embeddings import item_embeddings_refresh
+    from recommendations.services.training import model_train
 
     dataset = read_dataset(Path(args.data))
     dataset_import(path=Path(args.data))

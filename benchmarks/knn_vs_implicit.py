@@ -2,7 +2,7 @@
 
     python benchmarks/knn_vs_implicit.py [--data ../shared/datasets/ml-latest-small] [--k 10] [--quick]
 
-Two data sets, each split with recommendations.engine.split.random_holdout (20% of each user's ratings
+Two data sets, each split with recengine.split.random_holdout (20% of each user's ratings
 held out, seed 0): ml-latest-small, and a synthetic power-law set of about 5M ratings (200k users x 20k
 items, built with numpy from a fixed seed; --quick skips it). Both models are fitted on the same training
 matrix (implicit mode: every training rating counts as 1) with the same K, both on every CPU, and rank
@@ -32,12 +32,12 @@ import scipy.sparse as sp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
-from catalog.importers import read_dataset  # noqa: E402
-from recommendations.engine import knn  # noqa: E402
-from recommendations.engine.matrix import interaction_matrix  # noqa: E402
-from recommendations.engine.metrics import ranking_metrics  # noqa: E402
-from recommendations.engine.model import ItemKnn, KnnParams  # noqa: E402
-from recommendations.engine.split import random_holdout  # noqa: E402
+from datasets.importers import read_dataset  # noqa: E402
+from recengine import knn  # noqa: E402
+from recengine.matrix import interaction_matrix  # noqa: E402
+from recengine.metrics import ranking_metrics  # noqa: E402
+from recengine.model import ItemKnn, KnnParams  # noqa: E402
+from recengine.split import random_holdout  # noqa: E402
 
 CUTOFF = 10  # NDCG@10; both models rank 2 * CUTOFF items, as evaluation.py does
 NDCG_GOAL, FIT_GOAL = 1.05, 1.0  # ours / implicit, on ml-latest-small

@@ -36,10 +36,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from catalog.services import dataset_import
+    from datasets.services import dataset_import
     from feedback.models import Rating
-    from recommendations.selectors import recommendations_for_user, serving_model
-    from recommendations.services import model_train
+    from recommendations.selectors import recommendations_for_user
+    from recommendations.services.training import model_train
+    from recommendations.serving import serving_model
 
     dataset_import(path=Path(args.data))
     version = model_train()

@@ -1,16 +1,12 @@
 """/api/v1/items/: the catalogue for the apps (active items for everyone, every item and the writes for
-staff), with filters and each item's similar items. Thin callers of catalog selectors and services."""
+staff), with filters. Thin callers of catalog selectors and services; each item's similar items are
+recommendations' (/api/v1/items/{id}/similar/)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from catalog.models import Category, Item
 from catalog.services import item_create, item_set_flags, item_update
-from recommendations.selectors import similar_items
 
 
 class CategorySlugField(serializers.SlugRelatedField):
@@ -36,11 +32,6 @@ class ItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class SimilarItemSerializer(serializers.Serializer):
-    item = ItemSerializer()
-    score = serializers.FloatField(help_text="Cosine similarity in the active model, 0 to 1.")
-
-
 class ItemFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="categories__slug", help_text="A category slug.")
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
@@ -55,7 +46,7 @@ class ItemFilter(django_filters.FilterSet):
 class ReadOrStaff(permissions.BasePermission):
     """Anyone reads; only staff write."""
 
-    anonymous_methods = permissions.SAFE_METHODS  # for the schema (recsite.openapi)
+    anonymous_methods = permissions.SAFE_METHODS  # for the schema (common.openapi)
 
     def has_permission(self, request, view) -> bool:
         return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
@@ -82,10 +73,3 @@ class ItemViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         item_set_flags(items=Item.objects.filter(pk=instance.pk), is_active=False)
-
-    @extend_schema(responses=SimilarItemSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def similar(self, request: Request, pk=None) -> Response:
-        """The item's nearest active neighbours in the active model, most similar first (at most 10)."""
-        neighbours = similar_items(item=self.get_object(), n=10)
-        return Response(SimilarItemSerializer(neighbours, many=True).data)

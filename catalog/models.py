@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 
 
 class Category(models.Model):
@@ -56,3 +57,8 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    def get_absolute_url(self) -> str:
+        """The item's page. It shows what the floors above add (ratings, similar items), so the project's
+        urls name it, not this app's."""
+        return reverse("item-detail", kwargs={"pk": self.pk})

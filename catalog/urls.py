@@ -6,5 +6,4 @@ app_name = "catalog"
 
 urlpatterns = [
     path("items/", views.ItemListView.as_view(), name="item-list"),
-    path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),
 ]

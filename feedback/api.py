@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from catalog.models import Item
 from feedback.models import RATING_VALUES, FeedbackEvent, Rating
 from feedback.services import feedback_record, rating_delete, rating_upsert
-from recommendations.models import Explanation
 
 ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="The rated item's id.")
 
@@ -29,14 +28,13 @@ class RatingSerializer(serializers.ModelSerializer):
 
 class FeedbackEventSerializer(serializers.ModelSerializer):
     item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(is_active=True))
-    explanation = serializers.PrimaryKeyRelatedField(
-        queryset=Explanation.objects.all(), required=False, allow_null=True, help_text="For reason_* kinds."
-    )
 
     class Meta:
         model = FeedbackEvent
         fields = ["id", "item", "kind", "explanation", "created"]
         read_only_fields = ["id", "created"]
+        # The reason's field is built from the model's foreign key, so this app names no model above it.
+        extra_kwargs = {"explanation": {"required": False, "allow_null": True, "help_text": "For reason_* kinds."}}
 
 
 @extend_schema(parameters=[ITEM_ID])

@@ -70,7 +70,7 @@ class FeedbackEvent(models.Model):
     item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="feedback_events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     explanation = models.ForeignKey(
-        "recommendations.Explanation", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+        "explanations.Explanation", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
     )
     created = models.DateTimeField(default=timezone.now)
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from catalog.models import Item
-from feedback.models import Rating
+from feedback.models import FeedbackEvent, Rating
 
 
 def rating_value_for(*, user, item: Item) -> Decimal | None:
@@ -21,3 +21,10 @@ def rating_list_for(*, user) -> QuerySet[Rating]:
         .prefetch_related("item__categories")
         .order_by("-updated", "-pk")
     )
+
+
+def explanation_find(*, explanation_id: int):
+    """The reason a reaction may be about, or None. Its model is the one FeedbackEvent.explanation points
+    at, so this app needs no import of the app above that owns reasons."""
+    reasons = FeedbackEvent._meta.get_field("explanation").related_model._default_manager
+    return reasons.filter(pk=explanation_id).first()

@@ -10,10 +10,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from catalog.models import Item
+from common.bulk import rows_insert
 from feedback.models import RATING_VALUES, FeedbackEvent, Rating, validate_rating_value
-from recommendations.models import Explanation
-from recommendations.services import explanation_replace_with_template, items_mark_dirty
-from recsite.bulk import rows_insert
+from feedback.signals import feedback_recorded, ratings_changed
 
 _DECIMAL_BY_FLOAT = {float(value): value for value in RATING_VALUES}
 # Users whose existing ratings are read and diffed at a time: bounds memory on ml-25m-sized input.
@@ -96,7 +95,7 @@ def _upsert_chunk(users: list[int], items: list[int], values: list[float], stamp
 def rating_upsert(*, user, item: Item, value) -> tuple[Rating, bool]:
     """Rate `item` (0.5 to 5.0 in half steps) or change the rating; returns (rating, created).
 
-    One transaction: the rating, and the item marked for the model refresh (enqueued on commit). The
+    One transaction: the rating, and `ratings_changed` (the recommender marks the item for its refresh). The
     rated item leaves the user's recommendations at once, since lists are computed from their ratings.
     A bad value or an inactive item raises ValidationError (field messages) and writes nothing.
     """
@@ -106,7 +105,7 @@ def rating_upsert(*, user, item: Item, value) -> tuple[Rating, bool]:
         rating, created = Rating.objects.update_or_create(
             user=user, item=item, defaults={"value": clean}, create_defaults={"value": clean, "created": timezone.now()}
         )
-        items_mark_dirty(item_ids=[item.pk])
+        ratings_changed.send(sender=Rating, item_ids=[item.pk])
     return rating, created
 
 
@@ -115,14 +114,15 @@ def rating_delete(*, user, item: Item) -> bool:
     with transaction.atomic():
         deleted, _ = Rating.objects.filter(user=user, item=item).delete()
         if deleted:
-            items_mark_dirty(item_ids=[item.pk])
+            ratings_changed.send(sender=Rating, item_ids=[item.pk])
     return bool(deleted)
 
 
-def feedback_record(*, user, item: Item, kind: str, explanation: Explanation | None = None) -> FeedbackEvent:
+def feedback_record(*, user, item: Item, kind: str, explanation=None) -> FeedbackEvent:
     """Record a reaction. "not interested" and "dislike" hide the item from the user's recommendations at
-    once; "reason unhelpful" replaces a generated reason with the template written from the same facts.
-    Reactions about a reason must name it, and it must be a reason for this item.
+    once; `feedback_recorded` lets the floors above act on it in the same transaction (the explanations app
+    replaces a generated reason found unhelpful with the template written from the same facts).
+    Reactions about a reason (an Explanation) must name it, and it must be a reason for this item.
     """
     if kind not in FeedbackEvent.Kind.values:
         raise ValidationError({"kind": [f"{kind!r} is not one of: {', '.join(FeedbackEvent.Kind.values)}."]})
@@ -133,8 +133,7 @@ def feedback_record(*, user, item: Item, kind: str, explanation: Explanation | N
     _require_active(item)
     with transaction.atomic():
         event = FeedbackEvent.objects.create(user=user, item=item, kind=kind, explanation=explanation)
-        if kind == FeedbackEvent.Kind.REASON_UNHELPFUL:
-            explanation_replace_with_template(explanation=explanation)
+        feedback_recorded.send(sender=FeedbackEvent, event=event)
     return event
 
 

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from catalog.models import Item
-from feedback.selectors import rating_list_for
+from feedback.selectors import explanation_find, rating_list_for
 from feedback.services import feedback_record, rating_delete, rating_upsert
-from recommendations.models import Explanation
 
 
 class MyRatingsView(LoginRequiredMixin, ListView):
@@ -54,7 +53,7 @@ def item_feedback(request, pk: int):
     item = get_object_or_404(Item.objects.active(), pk=pk)
     explanation = None
     if explanation_id := request.POST.get("explanation", "").strip():
-        explanation = Explanation.objects.filter(pk=explanation_id).first() if explanation_id.isdigit() else None
+        explanation = explanation_find(explanation_id=int(explanation_id)) if explanation_id.isdigit() else None
         if explanation is None:
             return _invalid(request, item, ValidationError({"explanation": [f"No reason {explanation_id!r}."]}))
     try:
@@ -71,7 +70,7 @@ def _back(request, item: Item):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
-    return redirect("catalog:item-detail", pk=item.pk)
+    return redirect(item)
 
 
 def _invalid(request, item: Item, error: ValidationError):

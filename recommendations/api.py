@@ -1,22 +1,19 @@
-"""/api/v1/recommendations/ and /api/v1/explanations/: the user's list (optionally for a request in
-words) and the reason for one item. Thin callers of recommendations selectors and services."""
+"""Recommendation pieces of /api/v1/: the list's query and fields, and /api/v1/items/{id}/similar/.
+The list endpoint itself answers with each item's reason link, so it lives in explanations.api."""
 
-from urllib.parse import urlencode
-
-from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import CategorySlugField, ItemSerializer
 from catalog.models import Item
-from recommendations.selectors import explanations_ready, recommendations_for_user
-from recommendations.services import explanation_for
+from recommendations.selectors import similar_items
 
 MAX_INTENT = 500
-RETRY_AFTER_SECONDS = 2
+SIMILAR_ITEMS = 10
 
 
 class RecommendationsQuerySerializer(serializers.Serializer):
@@ -30,11 +27,6 @@ class RecommendationsQuerySerializer(serializers.Serializer):
         default=list,
         help_text="Category slugs the items must be in (repeat the parameter for several).",
     )
-
-
-class ExplanationQuerySerializer(serializers.Serializer):
-    item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(is_active=True))
-    intent = serializers.CharField(required=False, max_length=MAX_INTENT)
 
 
 class IntentSerializer(serializers.Serializer):
@@ -52,103 +44,32 @@ class EvidenceSerializer(serializers.Serializer):
     share = serializers.FloatField(help_text="This rated item's share of the score.")
 
 
-class ExplanationLinkSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(["ready", "not_ready"], help_text="not_ready: GET the url to have it written.")
-    url = serializers.CharField()
+class RecommendedItemSerializer(serializers.Serializer):
+    """A recommendation's own fields; the list endpoint adds its reason link (explanations.api)."""
 
-
-class RecommendationSerializer(serializers.Serializer):
     item = ItemSerializer()
     score = serializers.FloatField()
     source = serializers.ChoiceField(["knn", "popular", "intent"])
     similarity = serializers.FloatField(allow_null=True, help_text="To the request, when there is one.")
     evidence = EvidenceSerializer(many=True, help_text="The user's own items that led to it, most first.")
-    explanation = ExplanationLinkSerializer()
 
 
-class RecommendationsSerializer(serializers.Serializer):
-    intent = IntentSerializer(allow_null=True)
-    items = RecommendationSerializer(many=True)
+class SimilarItemSerializer(serializers.Serializer):
+    item = ItemSerializer()
+    score = serializers.FloatField(help_text="Cosine similarity in the active model, 0 to 1.")
 
 
-class ExplanationSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(["ready", "pending"])
-    explanation = serializers.IntegerField(
-        allow_null=True, help_text="The reason's id, for reason_helpful / reason_unhelpful feedback."
-    )
-    item = serializers.IntegerField()
-    text = serializers.CharField(help_text="Empty while pending.")
-    source = serializers.ChoiceField(["generated", "template", ""], help_text="Written by the model, or the template.")
-
-
-class RecommendationsView(APIView):
+class SimilarItemsView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(
-        parameters=[RecommendationsQuerySerializer],
-        responses={200: RecommendationsSerializer},
-        summary="The user's recommendations (anonymous: the popular ones)",
-    )
-    def get(self, request: Request) -> Response:
-        query = RecommendationsQuerySerializer(data=_query_dict(request, lists=("category",)))
-        query.is_valid(raise_exception=True)
-        intent = query.validated_data.get("intent")
-        result = recommendations_for_user(
-            user=request.user, n=query.validated_data["n"], categories=query.validated_data["category"], intent=intent
-        )
-        ready = explanations_ready(result)
-        items = [
-            {
-                "item": r.item,
-                "score": r.score,
-                "source": r.source,
-                "similarity": r.similarity,
-                "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
-                "explanation": {"status": "ready" if done else "not_ready", "url": explanation_url(r.item.pk, intent)},
-            }
-            for r, done in zip(result, ready, strict=True)
-        ]
-        intent_data = result.intent.as_dict() if result.intent else None
-        return Response(RecommendationsSerializer({"intent": intent_data, "items": items}).data)
+    @extend_schema(responses=SimilarItemSerializer(many=True), operation_id="items_similar_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        """The item's nearest active neighbours in the active model, most similar first (at most 10)."""
+        item = get_object_or_404(Item.objects.filter(is_active=True), pk=pk)
+        return Response(SimilarItemSerializer(similar_items(item=item, n=SIMILAR_ITEMS), many=True).data)
 
 
-class ExplanationView(APIView):
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        parameters=[ExplanationQuerySerializer],
-        responses={
-            200: ExplanationSerializer,
-            202: OpenApiResponse(ExplanationSerializer, description="Being written: ask again after Retry-After."),
-        },
-        summary="Why this item is recommended to the user",
-    )
-    def get(self, request: Request) -> Response:
-        query = ExplanationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        item = query.validated_data["item"]
-        result = explanation_for(user=request.user, item=item, intent=query.validated_data.get("intent"))
-        body = ExplanationSerializer(
-            {
-                "status": result.status,
-                "explanation": result.explanation_id,
-                "item": item.pk,
-                "text": result.text,
-                "source": result.source,
-            }
-        ).data
-        if result.status == "ready":
-            return Response(body)
-        return Response(body, status=202, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-def explanation_url(item_id: int, intent: str | None) -> str:
-    """Where the reason for an item (for a request) is fetched: the API, for apps and the site's script."""
-    params = {"item": item_id, **({"intent": intent} if intent else {})}
-    return f"{reverse('api:explanation')}?{urlencode(params)}"
-
-
-def _query_dict(request: Request, *, lists: tuple[str, ...]) -> dict:
+def query_dict(request: Request, *, lists: tuple[str, ...]) -> dict:
     """Query parameters as plain data, the repeatable ones as lists."""
     data = {key: request.query_params.get(key) for key in request.query_params if key not in lists}
     data.update({key: request.query_params.getlist(key) for key in lists if key in request.query_params})

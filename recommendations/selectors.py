@@ -1,24 +1,19 @@
-import hashlib
-import json
-import threading
+"""Reads: a user's recommendations (optionally for a request in words) with their evidence, similar items,
+and the ratings training reads. No process state here: the in-memory model lives in `serving`."""
+
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 
 from catalog.models import Category, Item
 from feedback.models import FeedbackEvent, Rating
-from recommendations.encoding import EMBEDDINGS_VERSION_KEY, encoder
-from recommendations.engine.model import ItemKnn, KnnParams
-from recommendations.engine.scoring import blend
-from recommendations.generation import generator_name
-from recommendations.llm.intent import IntentParser, ParsedIntent
-from recommendations.llm.prompts import PROMPT_VERSION
-from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
+from language.intent import ParsedIntent
+from recengine.scoring import blend
+from recommendations.models import ItemNeighbor, ModelVersion
+from recommendations.serving import ServingModel, embedding_index, intent_parser, serving_model
 
 
 @dataclass(frozen=True)
@@ -51,67 +46,6 @@ class RecommendationList(list):
 class SimilarItem:
     item: Item
     score: float
-
-
-@dataclass(frozen=True)
-class ServingModel:
-    """The active version in memory. Item index i is the i-th most popular item, `item_ids[i]`."""
-
-    version_id: int
-    revision: int
-    model: ItemKnn
-    item_ids: np.ndarray
-    _sorted: np.ndarray = field(init=False, repr=False)  # argsort of item_ids, for lookups
-
-    def __post_init__(self):
-        object.__setattr__(self, "_sorted", np.argsort(self.item_ids))
-
-    def index_of(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(model indices of the item pks the model knows, mask over `item_ids` of which it knows)."""
-        if not len(self.item_ids):
-            return np.zeros(0, dtype=np.int64), np.zeros(len(item_ids), dtype=bool)
-        positions = np.searchsorted(self.item_ids, item_ids, sorter=self._sorted)
-        positions = self._sorted[np.minimum(positions, len(self._sorted) - 1)]
-        known = self.item_ids[positions] == item_ids
-        return positions[known], known
-
-
-_serving: ServingModel | None = None
-_serving_lock = threading.Lock()
-
-
-def serving_model() -> ServingModel | None:
-    """The active model version, loaded once per process and reloaded when another one is activated.
-
-    One query per call (the active version's id and revision); the neighbour lists are read only when
-    another version is activated or the active one is refreshed in place.
-    """
-    global _serving
-    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
-    if active is None:
-        return None
-    if _serving is not None and (_serving.version_id, _serving.revision) == active:
-        return _serving
-    with _serving_lock:
-        if _serving is None or (_serving.version_id, _serving.revision) != active:
-            _serving = _serving_model_load(active[0])
-    return _serving
-
-
-def _serving_model_load(version_id: int) -> ServingModel:
-    version = ModelVersion.objects.get(pk=version_id)
-    item_ids = np.array(version.popular_item_ids, dtype=np.int64)
-    rows = np.array(
-        ItemNeighbor.objects.filter(version_id=version_id).values_list("item_id", "neighbor_id", "score"),
-        dtype=np.float64,
-    ).reshape(-1, 3)
-    # Every item with neighbours was rated, so it is in the popular list: its position is its index.
-    order = np.argsort(item_ids)
-    items = order[np.searchsorted(item_ids, rows[:, 0].astype(np.int64), sorter=order)]
-    neighbors = order[np.searchsorted(item_ids, rows[:, 1].astype(np.int64), sorter=order)]
-    matrix = sp.csr_matrix((rows[:, 2].astype(np.float32), (items, neighbors)), shape=(len(item_ids),) * 2)
-    model = ItemKnn(params=KnnParams(**version.params), neighbors=matrix, popular=np.arange(len(item_ids)))
-    return ServingModel(version_id=version_id, revision=version.revision, model=model, item_ids=item_ids)
 
 
 def recommendations_for_user(
@@ -245,49 +179,9 @@ def _popular_by_count(*, exclude: np.ndarray, n: int, slugs: list[str]) -> list[
     return [Recommendation(item=item, score=0.0, source="popular") for item in items[:n]]
 
 
-@dataclass(frozen=True)
-class EmbeddingIndex:
-    """Every embedded item's vector under the current encoder, rows in item pk order."""
-
-    token: object
-    model_name: str
-    item_ids: np.ndarray
-    vectors: np.ndarray
-    latest_year: int
-
-
-_embeddings: EmbeddingIndex | None = None
-_parser: tuple[tuple[str, ...], int, IntentParser] | None = None
-
-
-def embedding_index() -> EmbeddingIndex:
-    """Loaded once per process; reloaded when `item_embeddings_refresh` has written new vectors."""
-    global _embeddings
-    token = cache.get(EMBEDDINGS_VERSION_KEY)
-    name = encoder().name
-    if _embeddings is not None and _embeddings.token == token and _embeddings.model_name == name:
-        return _embeddings
-    rows = list(ItemEmbedding.objects.filter(model_name=name).order_by("item_id").values_list("item_id", "vector"))
-    vectors = np.vstack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows]) if rows else None
-    latest = Item.objects.aggregate(latest=Max("year"))["latest"] or 2000
-    _embeddings = EmbeddingIndex(
-        token=token,
-        model_name=name,
-        item_ids=np.array([pk for pk, _ in rows], dtype=np.int64),
-        vectors=vectors if vectors is not None else np.zeros((0, encoder().dimensions), dtype=np.float32),
-        latest_year=latest,
-    )
-    return _embeddings
-
-
 def intent_parse(text: str) -> ParsedIntent:
     """The request understood against the catalogue's categories; ValueError when empty or too long."""
-    global _parser
-    names = tuple(Category.objects.order_by("name").values_list("name", flat=True))
-    year = embedding_index().latest_year
-    if _parser is None or _parser[:2] != (names, year):
-        _parser = (names, year, IntentParser(list(names), current_year=year, encode=encoder().encode))
-    return _parser[2].parse(text)
+    return intent_parser().parse(text)
 
 
 def _for_intent(
@@ -349,23 +243,7 @@ def _for_intent(
     )
 
 
-def explanation_key(item_id: int, evidence: list[int], intent: str) -> str:
-    """A reason's identity: the item, the user's evidence items for it, the request's summary, the
-    generator and the prompt version. Users with the same evidence share the reason."""
-    parts = [item_id, evidence, intent, generator_name(), PROMPT_VERSION]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-
-def explanation_cache_key(key: str) -> str:
-    return f"explanation:{key}"
-
-
-def explanations_ready(recommendations: "RecommendationList") -> list[bool]:
-    """Whether each recommendation's reason is ready in the cache (one round trip, nothing enqueued)."""
-    summary = recommendations.intent.describe() if recommendations.intent else ""
-    keys = [
-        explanation_cache_key(explanation_key(r.item.pk, [e.item_id for e in r.evidence], summary))
-        for r in recommendations
-    ]
-    found = cache.get_many(keys) if keys else {}
-    return [key in found for key in keys]
+def rating_triples() -> np.ndarray:
+    """Every rating as rows of (user pk, item pk, value)."""
+    ratings = Rating.objects.values_list("user_id", "item_id", "value")
+    return np.array(list(ratings.iterator(chunk_size=20_000)), dtype=np.float64).reshape(-1, 3)

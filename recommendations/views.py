@@ -1,60 +1,24 @@
-"""The home page: the user's recommendations (a visitor's: the popular and featured items), or the
-answer to "What are you in the mood for?" with what was understood shown as chips. Reasons load after
-the page (static/js/reasons.js, from the explanations API)."""
+"""The item page: the item, the user's rating of it, and its similar items in the active model."""
 
-from dataclasses import dataclass
+from django.views.generic import DetailView
 
-from django.views.generic import TemplateView
-
-from catalog.selectors import item_featured
-from recommendations.api import MAX_INTENT, explanation_url
-from recommendations.llm.intent import ParsedIntent
-from recommendations.selectors import recommendations_for_user
-
-HOME_ITEMS = 12
+from catalog.selectors import item_get_active
+from feedback.models import RATING_VALUES
+from feedback.selectors import rating_value_for
+from recommendations.selectors import similar_items
 
 
-@dataclass(frozen=True)
-class Chip:
-    label: str
-    negative: bool = False
+class ItemDetailView(DetailView):
+    template_name = "recommendations/item_detail.html"
+    context_object_name = "item"
 
-
-def intent_chips(parsed: ParsedIntent | None) -> list[Chip]:
-    """ "Sci-Fi", "1990s", "not Horror": what a request was understood as, one chip per constraint."""
-    if parsed is None:
-        return []
-    chips = [Chip(name) for name in parsed.categories]
-    low, high = parsed.year_min, parsed.year_max
-    if low is not None and high is not None:
-        decade = low % 10 == 0 and high == low + 9
-        chips.append(Chip(f"{low}s" if decade else str(low) if low == high else f"{low}-{high}"))
-    elif low is not None:
-        chips.append(Chip(f"from {low}"))
-    elif high is not None:
-        chips.append(Chip(f"until {high}"))
-    chips += [Chip(f"not {name}", negative=True) for name in parsed.excluded]
-    return chips
-
-
-class HomeView(TemplateView):
-    template_name = "recommendations/home.html"
+    def get_object(self, queryset=None):
+        return item_get_active(item_id=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
-        asked = self.request.GET.get("q", "").strip()[:MAX_INTENT]
-        user = self.request.user
-        error = ""
-        try:
-            result = recommendations_for_user(user=user, n=HOME_ITEMS, intent=asked or None)
-        except ValueError as exc:
-            error, asked = str(exc), ""
-            result = recommendations_for_user(user=user, n=HOME_ITEMS)
-        intent = asked or None
         return super().get_context_data(
-            asked=asked,
-            error=error,
-            chips=intent_chips(result.intent),
-            recommendations=[{"item": r.item, "reason_url": explanation_url(r.item.pk, intent)} for r in result],
-            featured=[] if asked or user.is_authenticated else item_featured(),
+            rating_values=RATING_VALUES,
+            user_rating=rating_value_for(user=self.request.user, item=self.object),
+            similar=similar_items(item=self.object, n=6),
             **kwargs,
         )

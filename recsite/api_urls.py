@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import LoginView, MeView, RefreshView, RegisterView, RevokeView
 from catalog.api import ItemViewSet
+from explanations.api import ExplanationView, RecommendationsView
 from feedback.api import FeedbackViewSet, RatingViewSet
-from recommendations.api import ExplanationView, RecommendationsView
-from recsite.api import LoginView, MeView, RefreshView, RegisterView, RevokeView
+from recommendations.api import SimilarItemsView
 
 app_name = "api"
 
@@ -23,5 +24,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("explanations/", ExplanationView.as_view(), name="explanation"),
+    path("items/<int:pk>/similar/", SimilarItemsView.as_view(), name="item-similar"),
     *router.urls,
 ]

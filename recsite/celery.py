@@ -10,4 +10,4 @@ app = Celery("recsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-import recsite.observability  # noqa: E402,F401  (connects the task log's signal handlers)
+import common.observability  # noqa: E402,F401  (connects the task log's signal handlers)

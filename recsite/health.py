@@ -1,13 +1,18 @@
-"""The health check's probes: each answers "ok" or "down", quickly, and never says more (no URLs, hosts or
-errors: those go to the log)."""
+"""/health/: whether the database, the cache and the broker answer, and which model version serves. Each
+probe answers "ok" or "down", quickly, and never says more (no URLs, hosts or errors: those go to the log)."""
 
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from recsite.db_routers import REPLICA, primary_reads, replica_configured
+from common.db_routers import REPLICA, primary_reads, replica_configured
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +56,8 @@ def _work_counters() -> dict:
     from django.db.models import Count, Min, Q
     from django.utils import timezone
 
-    from recommendations.models import DirtyItem, Explanation
+    from explanations.models import Explanation
+    from recommendations.models import DirtyItem
 
     reasons = Explanation.objects.aggregate(
         pending=Count("pk", filter=Q(status=Explanation.Status.PENDING)),
@@ -81,3 +87,39 @@ def _probe(name: str, check) -> str:
         logger.warning("health: %s is down", name, exc_info=True)
         return "down"
     return "ok"
+
+
+class ReasonCountsSerializer(serializers.Serializer):
+    generated = serializers.IntegerField(help_text="Ready reasons the language model wrote.")
+    template = serializers.IntegerField(help_text="Ready reasons from the template (fallback or unhelpful).")
+    rejected = serializers.IntegerField(help_text="Ready reasons for which the guard rejected some text.")
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok", "degraded", "down"])
+    database = serializers.ChoiceField(["ok", "down"])
+    cache = serializers.ChoiceField(["ok", "down"])
+    broker = serializers.ChoiceField(["ok", "down", "in-process"])
+    replica = serializers.ChoiceField(["ok", "down"], required=False, help_text="With a read replica configured.")
+    model_version = serializers.IntegerField(allow_null=True, help_text="The active model version, if any.")
+    model_revision = serializers.IntegerField(allow_null=True)
+    pending_reasons = serializers.IntegerField(required=False, help_text="Reasons waiting for a worker.")
+    reasons = ReasonCountsSerializer(required=False)
+    refresh_lag_seconds = serializers.FloatField(
+        required=False, help_text="How long the oldest rating change has waited for the model refresh."
+    )
+
+
+class HealthView(APIView):
+    """Whether the database, the cache and the broker answer, and which model version serves. 503 when
+    the database is down (nothing works then); a cache or broker outage is "degraded"."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
+    def get(self, request: Request) -> Response:
+        report = health_report(connection=connection)
+        code = status.HTTP_503_SERVICE_UNAVAILABLE if report["status"] == "down" else status.HTTP_200_OK
+        return Response(HealthSerializer(report).data, status=code)

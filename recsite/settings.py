@@ -49,14 +49,17 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "accounts",
     "catalog",
     "feedback",
+    "datasets",
     "recommendations",
+    "explanations",
 ]
 
 MIDDLEWARE = [
-    "recsite.observability.RequestLogMiddleware",
-    "recsite.db_routers.ReplicaReadsMiddleware",
+    "common.observability.RequestLogMiddleware",
+    "common.db_routers.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,7 +94,7 @@ if "DATABASE_URL" not in env:
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# A streaming replica for the reads of requests that do not write (recsite/db_routers.py).
+# A streaming replica for the reads of requests that do not write (common/db_routers.py).
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = {
         **env.db_url("DATABASE_REPLICA_URL"),
@@ -99,7 +102,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
     }
-    DATABASE_ROUTERS = ["recsite.db_routers.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS = ["common.db_routers.PrimaryReplicaRouter"]
 RECSITE_REPLICA_PIN_SECONDS = env.int("RECSITE_REPLICA_PIN_SECONDS", default=5)
 RECSITE_REPLICA_RETRY_SECONDS = env.int("RECSITE_REPLICA_RETRY_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -109,8 +112,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # A Redis outage is a cache miss, not a server error (recsite/cache.py); fail fast meanwhile.
-            "BACKEND": "recsite.cache.TolerantRedisCache",
+            # A Redis outage is a cache miss, not a server error (common/cache.py); fail fast meanwhile.
+            "BACKEND": "common.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="recsite"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
@@ -153,8 +156,8 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
 CELERY_TASK_ROUTES = {
-    "recommendations.tasks.item_embeddings_*": {"queue": "llm"},
-    "recommendations.tasks.explanations_generate_task": {"queue": "llm"},
+    "recommendations.tasks.embeddings.*": {"queue": "llm"},
+    "explanations.tasks.explanations_generate_task": {"queue": "llm"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 # Workers log through LOGGING below (JSON in production), not Celery's own format.
@@ -167,11 +170,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # celery beat: the sweep refreshes whatever is still marked dirty; the retrain rebuilds everything.
 CELERY_BEAT_SCHEDULE = {
     "refresh-sweep": {
-        "task": "recommendations.tasks.model_refresh_sweep_task",
+        "task": "recommendations.tasks.refresh.model_refresh_sweep_task",
         "schedule": env.float("RECSITE_REFRESH_SWEEP_SECONDS", default=60.0),
     },
     "retrain": {
-        "task": "recommendations.tasks.model_retrain_task",
+        "task": "recommendations.tasks.training.model_retrain_task",
         "schedule": env.float("RECSITE_RETRAIN_SECONDS", default=3600.0),
     },
 }
@@ -190,7 +193,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "recsite.openapi.RecsiteAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.openapi.RecsiteAutoSchema",
     # Counted in the default cache: Redis when configured, so every process shares the counts.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -206,7 +209,7 @@ REST_FRAMEWORK = {
         "feedback": env.str("RECSITE_THROTTLE_FEEDBACK", default="120/minute"),
     },
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
-    "EXCEPTION_HANDLER": "recsite.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "common.api.api_exception_handler",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("RECSITE_JWT_ACCESS_MINUTES", default=15)),

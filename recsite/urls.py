@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from recommendations.views import HomeView
-from recsite.api import HealthView
-from recsite.views import SignUpView
+from accounts.views import SignUpView
+from explanations.views import HomeView
+from recommendations.views import ItemDetailView
+from recsite.health import HealthView
 
-handler500 = "recsite.errors.server_error"
+handler500 = "common.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="health"),
     path("", HomeView.as_view(), name="home"),
+    # The item page shows what several apps know of an item (Item.get_absolute_url names it).
+    path("items/<int:pk>/", ItemDetailView.as_view(), name="item-detail"),
     path("", include("feedback.urls")),
     path("", include("catalog.urls")),
 ]

@@ -3,12 +3,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import redis
 import torch
+from django.conf import settings
 from django.core.cache import cache
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from recommendations import generation
+from explanations import generation
 from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,3 +100,21 @@ def tiny_generator(settings, tiny_model, monkeypatch):
     monkeypatch.setattr(generation, "_generator", None)
     yield
     generation._generator = None
+
+
+def _broker_queue(name: str):
+    """The real broker's queue `name`, emptied around the test; yields a function giving its length."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(name)
+    yield lambda: client.llen(name)
+    client.delete(name)
+
+
+@pytest.fixture
+def llm_queue():
+    yield from _broker_queue("llm")
+
+
+@pytest.fixture
+def default_queue():
+    yield from _broker_queue("default")

@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from catalog.models import Category, Item
+from explanations.models import Explanation
 from feedback.models import Rating
-from recommendations.models import Explanation
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.datasets import write_csv
+from tests.dataset_files import write_csv
 from tests.processes import manage
 
 pytestmark = pytest.mark.slow

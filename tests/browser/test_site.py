@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from recommendations.services import item_embeddings_refresh, model_train
+from recommendations.services.embeddings import item_embeddings_refresh
+from recommendations.services.training import model_train
 from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

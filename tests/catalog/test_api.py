@@ -4,7 +4,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog.models import Item
-from recommendations.services import model_train
 from tests.api import jwt_client
 from tests.factories import CategoryFactory, ItemFactory, UserFactory
 
@@ -51,14 +50,3 @@ def test_staff_create_update_and_deactivate(clean_cache):
     assert staff.post("/api/v1/items/", {"title": "", "categories": ["nope"]}).json().keys() == {
         "title", "categories",
     }  # fmt: skip
-
-
-def test_similar_items_come_from_the_active_model(taste_world, clean_cache):
-    model_train()
-    alien = taste_world["films"]["Alien"]
-
-    response = APIClient().get(f"/api/v1/items/{alien.pk}/similar/")
-
-    assert response.status_code == 200
-    assert {row["item"]["title"] for row in response.json()} == {"Aliens", "Predator"}
-    assert all(0 < row["score"] <= 1 for row in response.json())

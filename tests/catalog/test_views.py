@@ -42,17 +42,6 @@ def test_catalogue_pages_do_a_bounded_number_of_queries(client, django_assert_ma
     assert len(response.context["items"]) == 6
 
 
-def test_item_page_shows_an_active_item_and_hides_an_inactive_one(client):
-    item = ItemFactory(title="Heat", year=1995, keywords="heist, los angeles")
-    hidden = ItemFactory(is_active=False)
-
-    page = client.get(reverse("catalog:item-detail", args=[item.pk]))
-
-    assert page.status_code == 200
-    assert "heist, los angeles" in page.content.decode()
-    assert client.get(reverse("catalog:item-detail", args=[hidden.pk])).status_code == 404
-
-
 @pytest.mark.parametrize("query", ["q=a%00b", "category=a%00b", f"q={'x' * 201}", "category=no%20slug"])
 def test_a_query_no_title_or_slug_can_hold_is_a_400_not_a_server_error(client, query):
     response = client.get(f"{LIST_URL}?{query}")

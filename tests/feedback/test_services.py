@@ -9,7 +9,8 @@ from feedback.models import FeedbackEvent, Rating
 from feedback.services import UpsertCounts, feedback_record, rating_bulk_upsert, rating_delete, rating_upsert
 from recommendations.models import DirtyItem
 from recommendations.selectors import recommendations_for_user
-from recommendations.services import item_embeddings_refresh, model_train
+from recommendations.services.embeddings import item_embeddings_refresh
+from recommendations.services.training import model_train
 from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

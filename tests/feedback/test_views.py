@@ -26,7 +26,7 @@ def test_rating_from_the_item_page_saves_and_goes_back(signed_in):
     response = client.post(reverse("feedback:item-rate", args=[item.pk]), {"value": "4.5"})
 
     assert response.status_code == 302
-    assert response.url == reverse("catalog:item-detail", args=[item.pk])
+    assert response.url == reverse("item-detail", args=[item.pk])
     assert Rating.objects.get(user=user, item=item).value == Decimal("4.5")
     page = client.get(response.url).content.decode()
     assert "You rated" in page
@@ -81,10 +81,29 @@ def test_reactions_are_recorded_and_bad_ones_refused(signed_in):
 
     assert client.post(url, {"kind": "not_interested", "next": "/?q=x"}).url == "/?q=x"
     assert client.post(url, {"kind": "like", "next": "https://evil.example/"}).url == reverse(
-        "catalog:item-detail", args=[item.pk]
+        "item-detail", args=[item.pk]
     )
     assert client.post(url, {"kind": "love"}).status_code == 400
     assert client.post(url, {"kind": "reason_helpful", "explanation": "12345"}).status_code == 400
     other = ExplanationFactory()
     assert client.post(url, {"kind": "reason_helpful", "explanation": str(other.pk)}).status_code == 400
     assert sorted(FeedbackEvent.objects.values_list("kind", flat=True)) == ["like", "not_interested"]
+
+
+def test_my_ratings_lists_mine_with_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    rating = RatingFactory()
+    for _ in range(30):
+        RatingFactory(user=rating.user)
+    RatingFactory(item=rating.item)  # someone else's
+    client.force_login(rating.user)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("feedback:my-ratings"))
+
+    assert response.status_code == 200
+    assert len(response.context["ratings"]) == 31
+    assert client.get(reverse("feedback:my-ratings")).status_code == 200
+
+
+def test_my_ratings_needs_a_signed_in_user(client):
+    assert client.get(reverse("feedback:my-ratings")).status_code == 302

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from recommendations.models import ModelVersion
-from tests.datasets import write_csv
+from tests.dataset_files import write_csv
 
 
 def run(*args) -> str:

@@ -7,11 +7,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommendations import encoding
-from recommendations.llm.encoder import PACKAGED_WEIGHTS_SHA256, EncoderError, SentenceEncoder, packaged_model_path
+from language.encoder import PACKAGED_WEIGHTS_SHA256, EncoderError, SentenceEncoder, packaged_model_path
+from recommendations import serving
 from recommendations.models import ItemEmbedding
 from recommendations.selectors import recommendations_for_user
-from recommendations.services import item_embeddings_refresh, model_train
+from recommendations.services.embeddings import item_embeddings_refresh
+from recommendations.services.training import model_train
 from tests.factories import ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_weights_with_another_hash_are_refused():
 
 
 def test_the_process_encoder_is_loaded_once():
-    assert encoding.encoder() is encoding.encoder()
+    assert serving.encoder() is serving.encoder()
 
 
 def test_intent_requests_do_a_bounded_number_of_queries(embedded_world, django_assert_max_num_queries):

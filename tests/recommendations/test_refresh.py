@@ -13,7 +13,8 @@ from catalog.models import Item
 from feedback.services import rating_delete, rating_upsert
 from recommendations.models import DirtyItem, ItemNeighbor, ModelVersion
 from recommendations.selectors import recommendations_for_user
-from recommendations.services import model_refresh, model_refresh_sweep, model_train
+from recommendations.services.refresh import model_refresh, model_refresh_sweep
+from recommendations.services.training import model_train
 from tests.factories import UserFactory
 from tests.processes import celery_worker, child_env, manage, stop
 

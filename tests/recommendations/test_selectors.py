@@ -6,9 +6,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recommendations.engine.model import KnnParams
+from recengine.model import KnnParams
 from recommendations.selectors import recommendations_for_user, similar_items
-from recommendations.services import model_train
+from recommendations.services.training import model_train
 from tests.factories import ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

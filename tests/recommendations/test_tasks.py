@@ -1,7 +1,7 @@
 import pytest
 
 from recommendations.models import ItemEmbedding
-from recommendations.tasks import item_embeddings_refresh_task
+from recommendations.tasks.embeddings import item_embeddings_refresh_task
 from recsite.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from feedback.services import rating_upsert
 from recommendations.models import DirtyItem, ModelVersion, TrainingRun
-from recommendations.services import (
+from recommendations.services.training import (
     TrainingRunGoneError,
     model_train,
     training_block_compute,
     training_run_finish,
     training_run_start,
 )
-from recommendations.tasks import model_retrain_task
+from recommendations.tasks.training import model_retrain_task
 from tests.factories import UserFactory
 from tests.processes import celery_worker, child_env, manage, stop
 from tests.recommendations.test_refresh import neighbour_lists

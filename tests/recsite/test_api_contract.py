@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from recommendations.services import model_train
+from recommendations.services.training import model_train
 from recsite.wsgi import application
 from tests.api import jwt_client
 

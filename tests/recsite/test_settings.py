@@ -45,7 +45,7 @@ def test_celery_speaks_json_only_with_time_limits_and_both_queues():
 def test_suite_runs_on_postgresql_and_redis():
     """The test command points at real services; the embedded default has its own smoke test."""
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    assert settings.CACHES["default"]["BACKEND"] == "recsite.cache.TolerantRedisCache"  # Django's RedisCache, tolerant
+    assert settings.CACHES["default"]["BACKEND"] == "common.cache.TolerantRedisCache"  # Django's RedisCache, tolerant
     assert not celery_app.conf.task_always_eager
 
 

@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.commands import user_lookup
 from catalog.models import Item
 from feedback.services import rating_delete, rating_upsert
-from recommendations.management.commands.recommend import user_lookup
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from recommendations.engine.model import KnnParams
+from recengine.model import KnnParams
 
 DEFAULTS = KnnParams()
 

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from recommendations.services import item_embeddings_refresh
+from recommendations.services.embeddings import item_embeddings_refresh
 
 
 class Command(BaseCommand):

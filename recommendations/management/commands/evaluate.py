@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.importers import DatasetError, read_dataset
-from recommendations.engine.evaluation import evaluate
-from recommendations.engine.split import PROTOCOLS
+from datasets.importers import DatasetError, read_dataset
+from recengine.evaluation import evaluate
+from recengine.split import PROTOCOLS
 from recommendations.management.commands._options import add_param_arguments, params_from
 
 

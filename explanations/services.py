@@ -1,0 +1,163 @@
+"""Writes: reasons asked for (pending, one task per key), written in batches by the generator behind the
+guard, replaced by the template after "unhelpful", and written ahead after training."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from catalog.models import Item
+from explanations.generation import generator, generator_name, reason_facts, reason_guard
+from explanations.models import Explanation
+from explanations.selectors import explanation_cache_key, explanation_key
+from feedback.models import Rating
+from language.prompts import PROMPT_VERSION, template_reason
+from language.reasons import write_reasons
+from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
+
+# After training, reasons are written ahead for the top few items of the most recently active users.
+PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3
+# How long a ready reason stays in the cache (the database keeps it for good).
+EXPLANATION_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ExplanationResult:
+    status: str  # "ready" or "pending"
+    text: str = ""
+    source: str = ""  # "generated" or "template"
+    verdict: str = ""
+    explanation_id: int | None = None
+
+
+def explanation_request(
+    *, user, item: Item, intent: str | None = None, enqueue: Callable[[int], None] | None = None
+) -> ExplanationResult:
+    """Ask for the reason for recommending `item` to `user`: ready text from the cache or the database,
+    or a pending reason created with exactly one generation task enqueued for its key, however many
+    requests race. The reason endpoint calls this on GET: asking is what makes the reason exist.
+
+    `enqueue` takes the id of a newly created pending reason instead of the default (one task, on commit).
+    """
+    evidence = evidence_item_ids(user=user, item=item)
+    summary = intent_parse(intent).describe() if intent else ""
+    key = explanation_key(item.pk, evidence, summary)
+    cached = cache.get(explanation_cache_key(key))
+    if cached:
+        return ExplanationResult(status=Explanation.Status.READY, **cached)
+    explanation, created = Explanation.objects.get_or_create(
+        key=key,
+        defaults={
+            "item": item,
+            "evidence_item_ids": evidence,
+            "intent": summary,
+            "model_name": generator_name(),
+            "prompt_version": PROMPT_VERSION,
+        },
+    )
+    if explanation.status == Explanation.Status.READY:
+        _explanation_cache(explanation)
+        return _result(explanation)
+    if created:
+        (enqueue or _explanations_enqueue_one)(explanation.pk)
+    return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
+
+
+def explanations_generate(*, explanation_ids: list[int], batch_size: int | None = None) -> int:
+    """Write the pending reasons among `explanation_ids`, `batch_size` prompts at a time: generated text
+    if it passes the guard, one stricter retry, else the template. Returns how many were written.
+
+    Idempotent: reasons already ready (or gone) are left as they are, also when two workers race.
+    """
+    pending = list(
+        Explanation.objects.filter(pk__in=explanation_ids, status=Explanation.Status.PENDING)
+        .select_related("item")
+        .prefetch_related("item__categories")
+        .order_by("pk")
+    )
+    if not pending:
+        return 0
+    facts = [reason_facts(item=row.item, evidence_item_ids=row.evidence_item_ids, intent=row.intent) for row in pending]
+    outcomes = write_reasons(
+        facts,
+        generate=generator().generate,
+        guard=reason_guard(),
+        batch_size=batch_size or settings.RECSITE_REASON_BATCH_SIZE,
+    )
+    written = 0
+    for explanation, outcome in zip(pending, outcomes, strict=True):
+        written += Explanation.objects.filter(pk=explanation.pk, status=Explanation.Status.PENDING).update(
+            status=Explanation.Status.READY,
+            text=outcome.text,
+            source=outcome.source,
+            verdict=outcome.verdict,
+            updated=timezone.now(),
+        )
+    for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):
+        _explanation_cache(explanation)
+    return written
+
+
+def explanation_replace_with_template(*, explanation: Explanation) -> Explanation:
+    """After "reason unhelpful": a generated reason gives way to the template from the same facts (which
+    says only what the facts say); the cache is updated on commit. A template reason stays as it is."""
+    if explanation.source == Explanation.Source.GENERATED:
+        facts = reason_facts(
+            item=explanation.item, evidence_item_ids=explanation.evidence_item_ids, intent=explanation.intent
+        )
+        explanation.text = template_reason(facts)
+        explanation.source = Explanation.Source.TEMPLATE
+        explanation.verdict = "; ".join(filter(None, [explanation.verdict, "replaced after unhelpful feedback"]))
+        explanation.save(update_fields=["text", "source", "verdict", "updated"])
+        transaction.on_commit(lambda: _explanation_cache(explanation), robust=True)
+    return explanation
+
+
+def explanations_precompute(*, users: int = PRECOMPUTE_USERS, items: int = PRECOMPUTE_ITEMS) -> int:
+    """Ask for the reasons of the top `items` recommendations of the `users` most recently active users,
+    so they are ready before anyone looks. Returns how many were asked for; each new key is written once,
+    by generation tasks of a batch each."""
+    recent = Rating.objects.values("user_id").annotate(last=Max("updated")).order_by("-last", "user_id")[:users]
+    user_model = get_user_model()
+    created: list[int] = []
+    asked = 0
+    for user in user_model.objects.filter(pk__in=[row["user_id"] for row in recent]):
+        for recommendation in recommendations_for_user(user=user, n=items):
+            explanation_request(user=user, item=recommendation.item, enqueue=created.append)
+            asked += 1
+    batch = settings.RECSITE_REASON_BATCH_SIZE
+    for start in range(0, len(created), batch):
+        _explanations_enqueue(created[start : start + batch])
+    return asked
+
+
+def _explanations_enqueue_one(explanation_id: int) -> None:
+    _explanations_enqueue([explanation_id])
+
+
+def _explanations_enqueue(explanation_ids: list[int]) -> None:
+    from explanations.tasks import explanations_generate_task  # import late: tasks import this module
+
+    transaction.on_commit(lambda: explanations_generate_task.delay(explanation_ids))
+
+
+def _explanation_cache(explanation: Explanation) -> None:
+    value = {"text": explanation.text, "source": explanation.source, "verdict": explanation.verdict}
+    cache.set(
+        explanation_cache_key(explanation.key), {**value, "explanation_id": explanation.pk}, timeout=EXPLANATION_TTL
+    )
+
+
+def _result(explanation: Explanation) -> ExplanationResult:
+    return ExplanationResult(
+        status=explanation.status,
+        text=explanation.text,
+        source=explanation.source,
+        verdict=explanation.verdict,
+        explanation_id=explanation.pk,
+    )

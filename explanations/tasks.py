@@ -1,0 +1,26 @@
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+
+from explanations.generation import generator
+from explanations.services import explanations_generate, explanations_precompute
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def explanations_generate_task(explanation_ids: list[int]) -> None:
+    """Write a batch of pending reasons (routed to the `llm` queue). Those done already, or gone, are
+    skipped: running twice is harmless."""
+    explanations_generate(explanation_ids=explanation_ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def explanations_precompute_task() -> None:
+    """After training: ask for the reasons recently active users will see first (bounded; each key once)."""
+    explanations_precompute()
+
+
+@worker_process_init.connect
+def _load_generator(**kwargs) -> None:
+    """On the `llm` workers (RECSITE_LLM_WORKER=true), load the generator once as each process starts."""
+    if settings.RECSITE_LLM_WORKER:
+        generator()

@@ -1,0 +1,244 @@
+"""The fitted item-kNN model: neighbour lists plus the popularity list, and how it ranks."""
+
+import io
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from recengine.knn import Triples, item_neighbors, item_neighbors_block, item_neighbors_refresh
+from recengine.matrix import Mode, interaction_matrix, user_weights
+from recengine.scoring import (
+    Evidence,
+    Ranked,
+    evidence_for,
+    popularity_order,
+    popularity_scores,
+    rank,
+    recommend,
+)
+
+
+@dataclass(frozen=True)
+class KnnParams:
+    """Defaults chosen by offline evaluation on ml-latest-small (docs/EVALUATION.md)."""
+
+    k: int = 10  # neighbours kept per item
+    shrinkage: float = 0.0  # see knn.item_neighbors
+    mode: Mode = "implicit"
+    threshold: float = 0.0  # implicit mode: ratings below it do not count as liking
+    popularity_prior: float = 100.0  # see scoring.popularity_scores
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Everything a fit reads, computed once: the interaction matrix and the popularity order.
+
+    A fit split into item ranges (`block`) computed on other processes or hosts reads this snapshot,
+    so every range sees the same ratings whatever changes meanwhile; `dumps` / `loads` carry it.
+    """
+
+    params: KnnParams
+    interactions: sp.csr_matrix  # users x items
+    popular: np.ndarray  # item indices, most popular first
+
+    @classmethod
+    def build(
+        cls,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        params: KnnParams | None = None,
+    ) -> "TrainingData":
+        params = params or KnnParams()
+        interactions = interaction_matrix(
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, mode=params.mode, threshold=params.threshold
+        )
+        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
+        return cls(params=params, interactions=interactions, popular=popularity_order(scores, counts))
+
+    @property
+    def n_items(self) -> int:
+        return self.interactions.shape[1]
+
+    def block(self, start: int, stop: int) -> Triples:
+        """Rows start..stop-1 of the neighbour matrix (see `knn.item_neighbors_block`)."""
+        return item_neighbors_block(self.interactions, start, stop, k=self.params.k, shrinkage=self.params.shrinkage)
+
+    def dumps(self) -> bytes:
+        """The snapshot as compressed npz bytes (no pickle); the params travel separately, as JSON."""
+        buffer = io.BytesIO()
+        matrix = self.interactions
+        np.savez_compressed(
+            buffer,
+            shape=np.array(matrix.shape),
+            data=matrix.data,
+            indices=matrix.indices,
+            indptr=matrix.indptr,
+            popular=self.popular,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def loads(cls, snapshot: bytes, *, params: KnnParams) -> "TrainingData":
+        with np.load(io.BytesIO(snapshot), allow_pickle=False) as arrays:
+            interactions = sp.csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+            )
+            return cls(params=params, interactions=interactions, popular=arrays["popular"])
+
+
+def block_bounds(n_items: int, blocks: int) -> list[tuple[int, int]]:
+    """`blocks` contiguous item ranges of near-equal size covering 0..n_items-1 (fewer if there are
+    fewer items); the unit of work of a fit split across processes."""
+    if blocks < 1:
+        raise ValueError(f"blocks must be at least 1, not {blocks}")
+    edges = np.linspace(0, n_items, min(blocks, max(n_items, 1)) + 1).astype(int)
+    return [(int(start), int(stop)) for start, stop in itertools.pairwise(edges)]
+
+
+@dataclass(frozen=True)
+class ItemKnn:
+    params: KnnParams
+    neighbors: sp.csr_matrix  # items x items; row i: item i's neighbours and their similarity
+    popular: np.ndarray  # item indices, most popular first
+    popularity_rank: np.ndarray = field(init=False)  # position of each item in `popular`
+
+    def __post_init__(self):
+        ranks = np.empty(len(self.popular), dtype=np.int64)
+        ranks[self.popular] = np.arange(len(self.popular))
+        object.__setattr__(self, "popularity_rank", ranks)
+
+    @property
+    def n_items(self) -> int:
+        return self.neighbors.shape[0]
+
+    @classmethod
+    def fit(
+        cls,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        params: KnnParams | None = None,
+        on_block: Callable[[int], None] | None = None,
+    ) -> "ItemKnn":
+        data = TrainingData.build(user_idx, item_idx, values, n_users=n_users, n_items=n_items, params=params)
+        neighbors = item_neighbors(
+            data.interactions, k=data.params.k, shrinkage=data.params.shrinkage, on_block=on_block
+        )
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
+
+    @classmethod
+    def from_blocks(cls, data: TrainingData, blocks: Iterable[tuple[tuple[int, int], Triples]]) -> "ItemKnn":
+        """The model from `data.block(start, stop)` results computed apart, given with their ranges.
+
+        The ranges must cover every item exactly once (in any order), else ValueError: a missing or
+        doubled range would silently drop or duplicate neighbour lists.
+        """
+        blocks = sorted(blocks, key=lambda block: block[0])
+        expected = 0
+        for (start, stop), _ in blocks:
+            if start != expected or stop < start:
+                raise ValueError(f"item ranges do not cover 0..{data.n_items} exactly once (at {start}..{stop})")
+            expected = stop
+        if expected != data.n_items:
+            raise ValueError(f"item ranges end at {expected}, not at {data.n_items}")
+        n = data.n_items
+        neighbors = sp.csr_matrix((n, n), dtype=np.float32)
+        if blocks:
+            parts = [triples for _, triples in blocks]
+            rows, cols, scores = (np.concatenate(column) for column in zip(*parts, strict=True))
+            neighbors = sp.csr_matrix((scores.astype(np.float32), (rows, cols)), shape=(n, n), dtype=np.float32)
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
+
+    def refreshed(
+        self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray
+    ) -> "ItemKnn":
+        """This model brought up to date with all ratings now, of which only the `dirty` items' changed.
+
+        `self.neighbors` must be on the same item index as `item_idx` (an item with no neighbours yet is
+        an empty row); see `knn.item_neighbors_refresh` for what is recomputed.
+        """
+        n_items = self.n_items
+        interactions = interaction_matrix(
+            user_idx,
+            item_idx,
+            values,
+            n_users=n_users,
+            n_items=n_items,
+            mode=self.params.mode,
+            threshold=self.params.threshold,
+        )
+        neighbors = item_neighbors_refresh(
+            interactions, self.neighbors, dirty, k=self.params.k, shrinkage=self.params.shrinkage
+        )
+        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=self.params.popularity_prior)
+        return ItemKnn(params=self.params, neighbors=neighbors, popular=popularity_order(scores, counts))
+
+    def recommend(
+        self,
+        rated: np.ndarray,
+        values: np.ndarray,
+        *,
+        n: int,
+        exclude: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> list[Ranked]:
+        """One user's recommendations with evidence, from the items they rated and their ratings."""
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return recommend(
+            self.neighbors,
+            rated=np.asarray(rated, dtype=np.int64),
+            weights=weights,
+            n=n,
+            popular=self.popular,
+            popularity_rank=self.popularity_rank,
+            exclude=exclude,
+            allowed=allowed,
+        )
+
+    def scores(self, rated: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The user's collaborative score for every item (0 where nothing they rated leads to it)."""
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return np.asarray(self.neighbors[np.asarray(rated, dtype=np.int64)].T @ weights).ravel()
+
+    def evidence(self, rated: np.ndarray, values: np.ndarray, items: np.ndarray) -> list[tuple[Evidence, ...]]:
+        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
+        return evidence_for(self.neighbors, rated=rated, weights=weights, items=items)
+
+    def recommend_many(self, interactions: sp.csr_matrix, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
+        """Top-n item indices for every row of a users x items weight matrix (no evidence), for evaluation.
+
+        Rows are padded with -1 when fewer than n items are left to recommend.
+        """
+        result = np.full((interactions.shape[0], n), -1, dtype=np.int64)
+        block = max(1, (32 * 2**20) // max(1, 4 * self.n_items))
+        for start in range(0, interactions.shape[0], block):
+            scores = (interactions[start : start + block] @ self.neighbors).toarray()
+            for offset, row in enumerate(scores):
+                eligible = np.ones(self.n_items, dtype=bool)
+                eligible[seen[start + offset].indices] = False
+                items, _ = rank(row, n=n, eligible=eligible, popular=self.popular, popularity_rank=self.popularity_rank)
+                result[start + offset, : len(items)] = items
+        return result
+
+    def popular_for(self, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
+        """The popularity baseline: each row's n most popular unseen items."""
+        result = np.full((seen.shape[0], n), -1, dtype=np.int64)
+        for user in range(seen.shape[0]):
+            eligible = np.ones(self.n_items, dtype=bool)
+            eligible[seen[user].indices] = False
+            items = self.popular[eligible[self.popular]][:n]
+            result[user, : len(items)] = items
+        return result

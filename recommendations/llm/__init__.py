@@ -1,1 +1,0 @@
-"""Language-model parts: the sentence encoder and intent understanding. No Django here."""

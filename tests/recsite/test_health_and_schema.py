@@ -1,0 +1,102 @@
+"""Accounts, tokens, health and the schema; the auth matrix over every endpoint."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from feedback.services import rating_upsert
+from tests.api import jwt_client
+from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_each_service_and_no_secrets(clean_cache, settings):
+    response = APIClient().get("/health/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "status": "ok", "database": "ok", "cache": "ok", "broker": "ok", "model_version": None, "model_revision": None,
+        "pending_reasons": 0, "reasons": {"generated": 0, "template": 0, "rejected": 0}, "refresh_lag_seconds": 0.0,
+    }  # fmt: skip
+    assert "redis://" not in response.content.decode()
+
+
+def test_health_counts_the_background_work(clean_cache):
+    ExplanationFactory(status="pending", text="", source="")
+    ExplanationFactory(source="generated")
+    ExplanationFactory(source="template", verdict="first: names 'Disney'")
+    rating_upsert(user=UserFactory(), item=ItemFactory(), value="4")
+
+    body = APIClient().get("/health/").json()
+
+    assert body["pending_reasons"] == 1
+    assert body["reasons"] == {"generated": 1, "template": 1, "rejected": 1}
+    assert 0 <= body["refresh_lag_seconds"] < 60
+
+
+def test_health_says_degraded_when_the_broker_is_unreachable(clean_cache, settings):
+    from recsite.celery import app
+
+    broker = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        body = APIClient().get("/health/").json()
+    finally:
+        app.conf.broker_url = broker
+    assert (body["status"], body["broker"], body["database"]) == ("degraded", "down", "ok")
+
+
+def test_the_schema_is_valid_and_served(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert APIClient().get("/api/schema/").status_code == 200
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+# Every endpoint: (method, path, body) and what anonymous, user A, user B and staff get. Personal data
+# ({rating} and {event} belong to A) answers 404 to B: it does not exist for them.
+MATRIX = [
+    ("get", "/api/v1/me/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/items/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/items/{item}/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/items/{hidden}/", None, (404, 404, 404, 200)),
+    ("get", "/api/v1/items/{item}/similar/", None, (200, 200, 200, 200)),
+    ("post", "/api/v1/items/", {"title": "New", "categories": []}, (401, 403, 403, 201)),
+    ("patch", "/api/v1/items/{item}/", {"title": "Renamed"}, (401, 403, 403, 200)),
+    ("delete", "/api/v1/items/{spare}/", None, (401, 403, 403, 204)),
+    ("get", "/api/v1/recommendations/", None, (200, 200, 200, 200)),
+    ("get", "/api/v1/explanations/?item={item}", None, (202, 202, 202, 202)),
+    ("get", "/api/v1/ratings/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/ratings/{item}/", None, (401, 200, 404, 404)),
+    ("put", "/api/v1/ratings/{item}/", {"value": "4.5"}, (401, 200, 201, 201)),
+    ("delete", "/api/v1/ratings/{rated}/", None, (401, 204, 404, 404)),
+    ("get", "/api/v1/feedback/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/feedback/{event}/", None, (401, 200, 404, 404)),
+    ("post", "/api/v1/feedback/", {"item": "{item}", "kind": "like"}, (401, 201, 201, 201)),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_the_auth_matrix(clean_cache, method, path, body, expected):
+    from feedback.models import FeedbackEvent
+
+    a, b, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    item, hidden, spare, rated = ItemFactory(), ItemFactory(is_active=False), ItemFactory(), ItemFactory()
+    RatingFactory(user=a, item=item)
+    RatingFactory(user=a, item=rated)
+    event = FeedbackEvent.objects.create(user=a, item=item, kind="like")
+    ExplanationFactory(item=item, status="pending", text="", source="")
+    names = {"item": item.pk, "hidden": hidden.pk, "spare": spare.pk, "rated": rated.pk, "event": event.pk}
+    url = path.format(**names)
+    data = {key: (int(value.format(**names)) if isinstance(value, str) and "{" in value else value)
+            for key, value in (body or {}).items()}  # fmt: skip
+
+    answers = []
+    for client in (APIClient(), jwt_client(a), jwt_client(b), jwt_client(staff)):
+        if method == "delete" and path.startswith("/api/v1/items/"):
+            spare.is_active = True
+            spare.save()
+        answers.append(getattr(client, method)(url, data or None, format="json").status_code)
+
+    assert tuple(answers) == expected
