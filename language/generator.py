@@ -1,4 +1,5 @@
-"""The reason generator: a causal language model from a local folder, greedy, one line per prompt.
+"""Text generators: the seam (`TextGenerator`: a batch of prompts in, one line of text each out) and the
+in-process backend, a causal language model from a local folder, greedy, one line per prompt.
 
 The default model (SmolLM2-135M-Instruct, a GGUF file fetched by `recommendations.generation`) is
 dequantised by transformers on load (about 30 s on a CPU), so the first load saves a float32 copy that
@@ -9,14 +10,25 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 
 class GeneratorError(Exception):
     pass
 
 
-class ReasonGenerator:
-    """Greedy completion of few-shot prompts, cut at the first newline, in batches.
+class TextGenerator(Protocol):
+    """What the reason writer asks of a generator backend."""
+
+    name: str  # the backend and its model: part of every reason's cache key, so a change never serves old text
+
+    def generate(self, prompts: list[str], *, max_new_tokens: int = 48) -> list[str]:
+        """The first line each prompt continues with, stripped; one per prompt, in order."""
+
+
+class TransformersGenerator:
+    """The in-process backend (a TextGenerator): greedy completion of few-shot prompts, cut at the first
+    newline, in batches.
 
     `path` is a model folder (transformers format), or a GGUF file, whose float32 conversion is saved
     beside it (`<name>.f32/`) on first load. CUDA with half precision when there is one, else the CPU.

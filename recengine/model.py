@@ -1,9 +1,10 @@
-"""The fitted item-kNN model: neighbour lists plus the popularity list, and how it ranks."""
+"""Item-kNN (the `item-knn` algorithm): neighbour lists plus the popularity list, and how it ranks."""
 
 import io
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,11 +26,19 @@ from recengine.scoring import (
 class KnnParams:
     """Defaults chosen by offline evaluation on ml-latest-small (docs/EVALUATION.md)."""
 
-    k: int = 10  # neighbours kept per item
-    shrinkage: float = 0.0  # see knn.item_neighbors
-    mode: Mode = "implicit"
-    threshold: float = 0.0  # implicit mode: ratings below it do not count as liking
-    popularity_prior: float = 100.0  # see scoring.popularity_scores
+    k: int = field(default=10, metadata={"option": "neighbors", "help": "neighbours per item"})
+    shrinkage: float = field(default=0.0, metadata={"help": "co-rater shrinkage (see knn.item_neighbors)"})
+    mode: Mode = field(default="implicit", metadata={"choices": ("implicit", "explicit")})
+    threshold: float = field(default=0.0, metadata={"help": "implicit mode: lowest rating that counts"})
+    popularity_prior: float = field(default=100.0, metadata={"help": "see scoring.popularity_scores"})
+
+    def __post_init__(self):
+        if self.k < 1:
+            raise ValueError(f"--neighbors must be at least 1, not {self.k}")
+        if self.shrinkage < 0 or self.popularity_prior < 0:
+            raise ValueError("--shrinkage and --popularity-prior must not be negative")
+        if self.mode not in ("implicit", "explicit"):
+            raise ValueError(f"unknown mode {self.mode!r}: use 'implicit' or 'explicit'")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -107,6 +116,13 @@ def block_bounds(n_items: int, blocks: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class ItemKnn:
+    """Each item's k most similar items by co-rating (cosine), a user's score for an item the sum of the
+    similarities from the items they rated. Implements recengine.recommender's Recommender, Refreshable
+    and SplitFit."""
+
+    name: ClassVar[str] = "item-knn"
+    Params: ClassVar[type] = KnnParams
+
     params: KnnParams
     neighbors: sp.csr_matrix  # items x items; row i: item i's neighbours and their similarity
     popular: np.ndarray  # item indices, most popular first
@@ -121,6 +137,25 @@ class ItemKnn:
     def n_items(self) -> int:
         return self.neighbors.shape[0]
 
+    @property
+    def lists(self) -> sp.csr_matrix:
+        return self.neighbors
+
+    @classmethod
+    def from_lists(cls, *, params: KnnParams, lists: sp.csr_matrix, popular: np.ndarray) -> "ItemKnn":
+        return cls(params=params, neighbors=sp.csr_matrix(lists, dtype=np.float32), popular=popular)
+
+    @classmethod
+    def prepare(
+        cls, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, n_items: int, params
+    ) -> TrainingData:
+        """The snapshot every item range of a split fit reads."""
+        return TrainingData.build(user_idx, item_idx, values, n_users=n_users, n_items=n_items, params=params)
+
+    @classmethod
+    def load_snapshot(cls, snapshot: bytes, *, params: KnnParams) -> TrainingData:
+        return TrainingData.loads(snapshot, params=params)
+
     @classmethod
     def fit(
         cls,
@@ -131,11 +166,12 @@ class ItemKnn:
         n_users: int,
         n_items: int,
         params: KnnParams | None = None,
-        on_block: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> "ItemKnn":
+        """`on_progress(items_done)` after each block of the neighbour computation."""
         data = TrainingData.build(user_idx, item_idx, values, n_users=n_users, n_items=n_items, params=params)
         neighbors = item_neighbors(
-            data.interactions, k=data.params.k, shrinkage=data.params.shrinkage, on_block=on_block
+            data.interactions, k=data.params.k, shrinkage=data.params.shrinkage, on_block=on_progress
         )
         return cls(params=data.params, neighbors=neighbors, popular=data.popular)
 
@@ -217,6 +253,22 @@ class ItemKnn:
         weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
         return evidence_for(self.neighbors, rated=rated, weights=weights, items=items)
 
+    def similar(self, item: int, *, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        start, stop = self.neighbors.indptr[item], self.neighbors.indptr[item + 1]
+        items, scores = self.neighbors.indices[start:stop], self.neighbors.data[start:stop]
+        if allowed is not None:
+            items, scores = items[allowed[items]], scores[allowed[items]]
+        order = np.lexsort((items, -scores))[:n]  # most similar first, ties by index
+        return [(int(items[i]), float(scores[i])) for i in order]
+
+    def recommend_batch(self, ratings: sp.csr_matrix, *, n: int) -> np.ndarray:
+        ratings = ratings.tocoo()
+        weights = interaction_matrix(
+            ratings.row, ratings.col, ratings.data, n_users=ratings.shape[0], n_items=ratings.shape[1],
+            mode=self.params.mode, threshold=self.params.threshold,
+        )  # fmt: skip
+        return self.recommend_many(weights, ratings.tocsr(), n=n)
+
     def recommend_many(self, interactions: sp.csr_matrix, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
         """Top-n item indices for every row of a users x items weight matrix (no evidence), for evaluation.
 
@@ -231,14 +283,4 @@ class ItemKnn:
                 eligible[seen[start + offset].indices] = False
                 items, _ = rank(row, n=n, eligible=eligible, popular=self.popular, popularity_rank=self.popularity_rank)
                 result[start + offset, : len(items)] = items
-        return result
-
-    def popular_for(self, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
-        """The popularity baseline: each row's n most popular unseen items."""
-        result = np.full((seen.shape[0], n), -1, dtype=np.int64)
-        for user in range(seen.shape[0]):
-            eligible = np.ones(self.n_items, dtype=bool)
-            eligible[seen[user].indices] = False
-            items = self.popular[eligible[self.popular]][:n]
-            result[user, : len(items)] = items
         return result

@@ -154,3 +154,15 @@ def blend(
     scores = weight * cf + (1 - weight) * sim
     order = np.lexsort((candidates, -scores))[:n]
     return candidates[order], scores[order]
+
+
+def popular_unseen(popular: np.ndarray, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
+    """The popularity baseline: each row's n most popular unseen items (rows padded with -1)."""
+    n_items = seen.shape[1]
+    result = np.full((seen.shape[0], n), -1, dtype=np.int64)
+    for user in range(seen.shape[0]):
+        eligible = np.ones(n_items, dtype=bool)
+        eligible[seen[user].indices] = False
+        items = popular[eligible[popular]][:n]
+        result[user, : len(items)] = items
+    return result

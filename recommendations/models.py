@@ -3,8 +3,9 @@ from django.utils import timezone
 
 
 class ModelVersion(models.Model):
-    """One trained item-kNN model. Serving reads only the active version, and training writes a new
-    version completely before activating it, so a half-written version is never served."""
+    """One trained model: its algorithm's item lists (ItemNeighbor rows) and popularity order. Serving
+    reads only the active version, and training writes a new version completely before activating it,
+    so a half-written version is never served."""
 
     class Status(models.TextChoices):
         BUILDING = "building"
@@ -12,6 +13,9 @@ class ModelVersion(models.Model):
         RETIRED = "retired"
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
+    algorithm = models.CharField(
+        max_length=32, default="item-knn", help_text="The recommender that built it (recengine.recommender)."
+    )
     params = models.JSONField(help_text="Training parameters (neighbours k, mode, shrinkage, ...).")
     n_users = models.PositiveIntegerField()
     n_items = models.PositiveIntegerField()
@@ -52,13 +56,14 @@ class TrainingRun(models.Model):
         FAILED = "failed"
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    algorithm = models.CharField(max_length=32, default="item-knn")
     params = models.JSONField()
     blocks = models.PositiveIntegerField(help_text="Item ranges computed apart.")
     n_users = models.PositiveIntegerField()
     n_items = models.PositiveIntegerField()
     n_ratings = models.PositiveIntegerField()
-    # The training data (engine.model.TrainingData as npz bytes) and the item pk of each item index;
-    # emptied when the run ends.
+    # The training data (the algorithm's snapshot, e.g. recengine.model.TrainingData, as npz bytes) and the
+    # item pk of each item index; emptied when the run ends.
     snapshot = models.BinaryField(blank=True)
     item_ids = models.JSONField(default=list)
     # The dirty markers read before the ratings: the new version covers them, so it clears them.

@@ -12,8 +12,7 @@ from catalog.models import Category, Item
 from feedback.models import FeedbackEvent, Rating
 from language.intent import ParsedIntent
 from recengine.scoring import blend
-from recommendations.models import ItemNeighbor, ModelVersion
-from recommendations.serving import ServingModel, embedding_index, intent_parser, serving_model
+from recommendations.serving import ServingModel, embedding_index, intent_parser, serving_model, serving_model_of
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,12 @@ class SimilarItem:
 
 
 def recommendations_for_user(
-    *, user, n: int = 10, categories: Iterable[str | Category] | None = None, intent: str | None = None
+    *,
+    user,
+    n: int = 10,
+    categories: Iterable[str | Category] | None = None,
+    intent: str | None = None,
+    algorithm: str | None = None,
 ) -> RecommendationList:
     """The user's top n active items (optionally only in some categories), best first, with evidence.
 
@@ -57,9 +61,12 @@ def recommendations_for_user(
     list. With `intent` (a request in plain words) the list keeps to the categories, exclusions and years
     it names and is ranked by a blend of the collaborative score and similarity to the request; the
     parsed request is `result.intent`. An empty request, or one over 500 characters, raises ValueError.
-    A constant number of queries whatever n and however many ratings the user has.
+    A constant number of queries whatever n and however many ratings the user has. `algorithm` ranks
+    with the newest version that algorithm built instead of the active one (ValueError if none is kept).
     """
-    serving = serving_model()
+    serving = serving_model() if algorithm is None else serving_model_of(algorithm)
+    if algorithm is not None and serving is None:
+        raise ValueError(f"no trained version of {algorithm!r} is kept (train one: train --algorithm {algorithm})")
     rated = (
         list(Rating.objects.filter(user=user).values_list("item_id", "value"))
         if user is not None and user.is_authenticated
@@ -78,12 +85,7 @@ def recommendations_for_user(
         return RecommendationList(_popular_by_count(exclude=np.concatenate([rated_ids, hidden_ids]), n=n, slugs=slugs))
 
     known_idx, known = serving.index_of(rated_ids)
-    if slugs:
-        allowed = np.isin(serving.item_ids, _active_ids_in(slugs))
-    else:
-        allowed = ~np.isin(
-            serving.item_ids, list(Item.objects.filter(is_active=False).order_by().values_list("pk", flat=True))
-        )
+    allowed = np.isin(serving.item_ids, _active_ids_in(slugs)) if slugs else ~np.isin(serving.item_ids, _inactive_ids())
     allowed &= ~np.isin(serving.item_ids, hidden_ids)
     ranked = serving.model.recommend(known_idx, values[known], n=n, allowed=allowed)
     return _materialize(
@@ -154,14 +156,21 @@ def evidence_item_ids(*, user, item: Item) -> list[int]:
 
 
 def similar_items(*, item: Item, n: int = 10) -> list[SimilarItem]:
-    """The item's nearest active neighbours in the active model version, most similar first."""
-    neighbors = (
-        ItemNeighbor.objects.filter(version__status=ModelVersion.Status.ACTIVE, item=item, neighbor__is_active=True)
-        .select_related("neighbor")
-        .prefetch_related("neighbor__categories")
-        .order_by("-score", "neighbor_id")[:n]
-    )
-    return [SimilarItem(item=neighbor.neighbor, score=neighbor.score) for neighbor in neighbors]
+    """The item's nearest active items in the active model, most similar first (4 queries)."""
+    serving = serving_model()
+    if serving is None:
+        return []
+    index, known = serving.index_of(np.array([item.pk], dtype=np.int64))
+    if not known.all():
+        return []
+    allowed = ~np.isin(serving.item_ids, _inactive_ids())
+    found = serving.model.similar(int(index[0]), n=n, allowed=allowed)
+    items = Item.objects.prefetch_related("categories").in_bulk([int(serving.item_ids[i]) for i, _ in found])
+    return [SimilarItem(item=items[int(serving.item_ids[i])], score=score) for i, score in found]
+
+
+def _inactive_ids() -> list[int]:
+    return list(Item.objects.filter(is_active=False).order_by().values_list("pk", flat=True))
 
 
 def _active_ids_in(slugs: list[str]) -> list[int]:

@@ -3,6 +3,7 @@ the sentence encoder and the request parser. Each loads once per process and rel
 mirrors changed (a new version or revision, new vectors, other categories); selectors read through it."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 
 from catalog.models import Category, Item
-from language.encoder import PACKAGED_WEIGHTS_SHA256, SentenceEncoder, packaged_model_path
+from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
 from language.intent import IntentParser
-from recengine.model import ItemKnn, KnnParams
+from recengine.recommender import Recommender, params_for, recommender_class
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
 
 # Bumped in the shared cache whenever item vectors are written, so serving processes reload theirs.
@@ -28,7 +30,7 @@ class ServingModel:
 
     version_id: int
     revision: int
-    model: ItemKnn
+    model: Recommender
     item_ids: np.ndarray
     _sorted: np.ndarray = field(init=False, repr=False)  # argsort of item_ids, for lookups
 
@@ -79,8 +81,27 @@ def _serving_model_load(version_id: int) -> ServingModel:
     items = order[np.searchsorted(item_ids, rows[:, 0].astype(np.int64), sorter=order)]
     neighbors = order[np.searchsorted(item_ids, rows[:, 1].astype(np.int64), sorter=order)]
     matrix = sp.csr_matrix((rows[:, 2].astype(np.float32), (items, neighbors)), shape=(len(item_ids),) * 2)
-    model = ItemKnn(params=KnnParams(**version.params), neighbors=matrix, popular=np.arange(len(item_ids)))
+    recommender = recommender_class(version.algorithm)
+    model = recommender.from_lists(
+        params=params_for(recommender, version.params), lists=matrix, popular=np.arange(len(item_ids))
+    )
     return ServingModel(version_id=version_id, revision=version.revision, model=model, item_ids=item_ids)
+
+
+def serving_model_of(algorithm: str) -> ServingModel | None:
+    """The newest version `algorithm` built that is active or kept retired, to compare algorithms (the
+    `recommend --algorithm` command): the active one as served, a retired one loaded for this call only."""
+    version = (
+        ModelVersion.objects.filter(
+            algorithm=algorithm, status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED]
+        )
+        .order_by("-trained_at", "-pk")
+        .values_list("pk", "status")
+        .first()
+    )
+    if version is None:
+        return None
+    return serving_model() if version[1] == ModelVersion.Status.ACTIVE else _serving_model_load(version[0])
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,7 @@ class EmbeddingIndex:
 
 
 _embeddings: EmbeddingIndex | None = None
-_parser: tuple[tuple[str, ...], int, IntentParser] | None = None
+_parser: tuple[tuple, IntentParser] | None = None
 
 
 def embedding_index() -> EmbeddingIndex:
@@ -118,31 +139,46 @@ def embedding_index() -> EmbeddingIndex:
     return _embeddings
 
 
-_encoder: SentenceEncoder | None = None
+def _sentence_transformers() -> Encoder:
+    """RECSITE_ENCODER_PATH, or the packaged all-MiniLM-L6-v2 (whose weights' hash is checked). Never a hub."""
+    if settings.RECSITE_ENCODER_PATH:
+        return SentenceEncoder(Path(settings.RECSITE_ENCODER_PATH))
+    return SentenceEncoder(packaged_model_path(), name="all-MiniLM-L6-v2", expected_sha256=PACKAGED_WEIGHTS_SHA256)
+
+
+# RECSITE_ENCODER_BACKEND names one of these: a new backend is an Encoder and a line here.
+ENCODERS: dict[str, Callable[[], Encoder]] = {"sentence-transformers": _sentence_transformers}
+
+_encoder: tuple[tuple[str, str], Encoder] | None = None
 _encoder_lock = threading.Lock()
 
 
-def encoder() -> SentenceEncoder:
-    """Loaded on first use, once per process (about a second on a CPU), from RECSITE_ENCODER_PATH or
-    the packaged all-MiniLM-L6-v2 (whose weights' hash is checked). Never from a hub."""
+def encoder() -> Encoder:
+    """Loaded on first use, once per process (about a second on a CPU), by the RECSITE_ENCODER_BACKEND
+    backend; loaded again only when the settings name another backend or model folder."""
     global _encoder
-    if _encoder is None:
+    configured = (settings.RECSITE_ENCODER_BACKEND, settings.RECSITE_ENCODER_PATH)
+    if _encoder is None or _encoder[0] != configured:
         with _encoder_lock:
-            if _encoder is None:
-                if settings.RECSITE_ENCODER_PATH:
-                    _encoder = SentenceEncoder(Path(settings.RECSITE_ENCODER_PATH))
-                else:
-                    _encoder = SentenceEncoder(
-                        packaged_model_path(), name="all-MiniLM-L6-v2", expected_sha256=PACKAGED_WEIGHTS_SHA256
-                    )
-    return _encoder
+            if _encoder is None or _encoder[0] != configured:
+                try:
+                    build = ENCODERS[settings.RECSITE_ENCODER_BACKEND]
+                except KeyError:
+                    raise ImproperlyConfigured(
+                        f"RECSITE_ENCODER_BACKEND {settings.RECSITE_ENCODER_BACKEND!r} is not one of "
+                        f"{', '.join(ENCODERS)}"
+                    ) from None
+                _encoder = (configured, build())
+    return _encoder[1]
 
 
 def intent_parser() -> IntentParser:
-    """A parser for the catalogue's categories as they are now (rebuilt when they or the latest year change)."""
+    """A parser for the catalogue's categories as they are now, with the process's encoder (rebuilt when
+    either, or the latest year, changes)."""
     global _parser
     names = tuple(Category.objects.order_by("name").values_list("name", flat=True))
-    year = embedding_index().latest_year
-    if _parser is None or _parser[:2] != (names, year):
-        _parser = (names, year, IntentParser(list(names), current_year=year, encode=encoder().encode))
-    return _parser[2]
+    model = encoder()
+    mirrors = (names, embedding_index().latest_year, model.name)
+    if _parser is None or _parser[0] != mirrors:
+        _parser = (mirrors, IntentParser(list(names), current_year=mirrors[1], encode=model.encode))
+    return _parser[1]

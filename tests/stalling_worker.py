@@ -18,10 +18,10 @@ __all__ = ["app"]
 
 @worker_process_init.connect
 def _stall_the_first_refresh(**kwargs) -> None:
-    from recommendations import services
+    from recommendations.services import refresh
 
     marker = Path(os.environ["RECSITE_TEST_STALL_FILE"])
-    read = services._rating_triples
+    read = refresh.rating_triples
 
     def stalling_read():
         if not marker.exists():
@@ -29,4 +29,4 @@ def _stall_the_first_refresh(**kwargs) -> None:
             time.sleep(120)
         return read()
 
-    services._rating_triples = stalling_read
+    refresh.rating_triples = stalling_read

@@ -19,10 +19,18 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="Explanation",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("key", models.CharField(max_length=64, unique=True)),
                         ("evidence_item_ids", models.JSONField(default=list)),
-                        ("intent", models.CharField(blank=True, help_text="The request's summary, if any.", max_length=200)),
+                        (
+                            "intent",
+                            models.CharField(blank=True, help_text="The request's summary, if any.", max_length=200),
+                        ),
                         ("model_name", models.CharField(max_length=100)),
                         ("prompt_version", models.CharField(max_length=32)),
                         (
@@ -35,7 +43,9 @@ class Migration(migrations.Migration):
                         (
                             "source",
                             models.CharField(
-                                blank=True, choices=[("generated", "Generated"), ("template", "Template")], max_length=16
+                                blank=True,
+                                choices=[("generated", "Generated"), ("template", "Template")],
+                                max_length=16,
                             ),
                         ),
                         (
@@ -47,7 +57,9 @@ class Migration(migrations.Migration):
                         (
                             "item",
                             models.ForeignKey(
-                                on_delete=django.db.models.deletion.CASCADE, related_name="explanations", to="catalog.item"
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="explanations",
+                                to="catalog.item",
                             ),
                         ),
                     ],

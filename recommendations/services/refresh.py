@@ -16,7 +16,7 @@ from kombu.exceptions import KombuError
 
 from common.bulk import rows_insert
 from feedback.models import Rating
-from recengine.model import ItemKnn, KnnParams
+from recengine.recommender import Refreshable, params_for, recommender_class
 from recommendations.models import DirtyItem, ItemNeighbor, ModelVersion
 from recommendations.selectors import rating_triples
 from recommendations.services.training import dirty_markers_clear, model_train
@@ -72,8 +72,9 @@ def model_refresh_request() -> None:
 def model_refresh(*, requested: bool = False) -> RefreshResult | None:
     """Bring the active version's neighbour lists up to date with the items marked dirty, in place.
 
-    Recomputes the marked items' lists and every other list's entries for them (`item_neighbors_refresh`),
-    rewrites only the lists that changed and the popularity order, bumps the version's revision (serving
+    An algorithm that can (Refreshable; item-kNN: `item_neighbors_refresh`) recomputes the marked items'
+    lists and every other list's entries for them; any other is refitted. Either way it rewrites only the
+    lists that changed and the popularity order, bumps the version's revision (serving
     processes reload on their next request) and clears the markers it read, all in one transaction that
     holds the active version's row: refreshes run one at a time, and never across an activation. A
     `requested` run (the task behind `model_refresh_request`) first clears the request flag. Returns None
@@ -90,7 +91,8 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
         triples = rating_triples()  # after the markers: every marker read has its rating in here
         user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
         item_ids, item_idx = np.unique(triples[:, 1].astype(np.int64), return_inverse=True)
-        params = KnnParams(**version.params)
+        recommender = recommender_class(version.algorithm)
+        params = params_for(recommender, version.params)
         stored = np.array(
             ItemNeighbor.objects.filter(version=version).values_list("item_id", "neighbor_id", "score"),
             dtype=np.float64,
@@ -98,14 +100,18 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
         old = _neighbors_on(item_ids, stored)
         dirty, found = _positions(item_ids, [pk for pk, _ in marked])
         dirty = dirty[found]
-        model = ItemKnn(params=params, neighbors=old, popular=np.arange(len(item_ids))).refreshed(
-            user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty
-        )
-        difference = (model.neighbors - old).tocoo()
+        model = recommender.from_lists(params=params, lists=old, popular=np.arange(len(item_ids)))
+        if isinstance(model, Refreshable):
+            model = model.refreshed(user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty)
+        else:
+            model = recommender.fit(
+                user_idx, item_idx, triples[:, 2], n_users=len(user_ids), n_items=len(item_ids), params=params
+            )
+        difference = (model.lists - old).tocoo()
         changed = set(item_ids[np.unique(difference.row[difference.data != 0])].tolist())
         changed |= set(stored[:, 0].astype(np.int64).tolist()) - set(item_ids.tolist())  # no ratings left
         ItemNeighbor.objects.filter(version=version, item_id__in=changed).delete()
-        fresh = model.neighbors.tocoo()
+        fresh = model.lists.tocoo()
         rewrite = np.isin(item_ids[fresh.row], list(changed))
         rows_insert(
             model=ItemNeighbor,

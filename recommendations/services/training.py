@@ -1,5 +1,5 @@
-"""Training: fit the recommender on every rating, here or split across workers (a Celery chord), write the
-new version's neighbour lists, and activate it."""
+"""Training: fit a recommender (RECSITE_ALGORITHM, or the one asked for) on every rating, here or split
+across workers (a Celery chord), write the new version's item lists, and activate it."""
 
 import logging
 import time
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -15,12 +16,14 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from common.bulk import rows_insert
-from recengine.model import ItemKnn, KnnParams, TrainingData, block_bounds
+from recengine.model import block_bounds
+from recengine.recommender import Recommender, SplitFit, UnknownAlgorithmError, params_for, recommender_class
 from recommendations.models import DirtyItem, ItemNeighbor, ModelVersion, TrainingRun
 from recommendations.selectors import rating_triples
 from recommendations.signals import model_version_activated
 
 logger = logging.getLogger(__name__)
+
 
 class NothingToTrainError(Exception):
     pass
@@ -37,23 +40,33 @@ TRAINING_RUN_TIMEOUT = timedelta(hours=1)
 KEEP_RETIRED = 2
 
 
+def algorithm_get(name: str | None = None) -> type[Recommender]:
+    """The registered recommender called `name` (default RECSITE_ALGORITHM); a field error if none is."""
+    try:
+        return recommender_class(name or settings.RECSITE_ALGORITHM)
+    except UnknownAlgorithmError as exc:
+        raise ValidationError({"algorithm": [str(exc)]}) from None
+
+
 def model_train(
-    *, params: KnnParams | None = None, on_progress: Callable[[int, int], None] | None = None
+    *, algorithm: str | None = None, params=None, on_progress: Callable[[int, int], None] | None = None
 ) -> ModelVersion:
-    """Fit item-kNN on every rating, in this process, write the new version's neighbour lists, then
-    activate it (see `_version_save`). `on_progress(items_done, n_items)` reports the fit's progress."""
-    params = params or KnnParams()
+    """Fit the algorithm (default RECSITE_ALGORITHM) on every rating, in this process, write the new
+    version's item lists, then activate it (see `_version_save`). `params` are the algorithm's (its
+    defaults if None); `on_progress(items_done, n_items)` reports the fit's progress."""
+    recommender = algorithm_get(algorithm)
+    params = params or recommender.Params()
     started = time.monotonic()
     marked = list(DirtyItem.objects.values_list("item_id", "marked"))  # before the ratings: all are in them
     ratings = _ratings_indexed()
-    model = ItemKnn.fit(
+    model = recommender.fit(
         ratings.user_idx,
         ratings.item_idx,
         ratings.values,
         n_users=ratings.n_users,
         n_items=len(ratings.item_ids),
         params=params,
-        on_block=(lambda done: on_progress(done, len(ratings.item_ids))) if on_progress else None,
+        on_progress=(lambda done: on_progress(done, len(ratings.item_ids))) if on_progress else None,
     )
     return _version_save(
         model=model,
@@ -66,7 +79,7 @@ def model_train(
     )
 
 
-def training_run_start(*, blocks: int, params: KnnParams | None = None) -> TrainingRun:
+def training_run_start(*, blocks: int, algorithm: str | None = None, params=None) -> TrainingRun:
     """Start a fit split into `blocks` item ranges, run as a Celery chord so training scales out.
 
     Reads the ratings once into the run's snapshot, then (on commit) sends one `model_train_block_task`
@@ -76,14 +89,17 @@ def training_run_start(*, blocks: int, params: KnnParams | None = None) -> Train
     """
     if blocks < 1:
         raise ValidationError({"blocks": "must be at least 1"})
-    params = params or KnnParams()
+    recommender = algorithm_get(algorithm)
+    if not isinstance(recommender, SplitFit):
+        raise ValidationError({"algorithm": [f"{recommender.name} cannot be fitted in blocks: train it with one"]})
+    params = params or recommender.Params()
     _training_runs_expire()
     running = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING).first()
     if running:
         return running
     marked = list(DirtyItem.objects.values_list("item_id", "marked"))
     ratings = _ratings_indexed()
-    data = TrainingData.build(
+    data = recommender.prepare(
         ratings.user_idx,
         ratings.item_idx,
         ratings.values,
@@ -93,6 +109,7 @@ def training_run_start(*, blocks: int, params: KnnParams | None = None) -> Train
     )
     with transaction.atomic():
         run = TrainingRun.objects.create(
+            algorithm=recommender.name,
             params=params.as_dict(),
             blocks=len(block_bounds(data.n_items, blocks)),
             n_users=ratings.n_users,
@@ -109,7 +126,8 @@ def training_run_start(*, blocks: int, params: KnnParams | None = None) -> Train
 def training_block_compute(*, run_id: int, start: int, stop: int) -> dict:
     """One chord member: neighbour rows start..stop-1 of the run's snapshot, as JSON for the result
     backend. Reads only; running it twice gives the same answer."""
-    run = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING).only("params", "snapshot").first()
+    running = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING)
+    run = running.only("algorithm", "params", "snapshot").first()
     if run is None:
         raise TrainingRunGoneError(f"training run {run_id} is not running (finished, failed or deleted)")
     items, neighbors, scores = _training_data(run).block(start, stop)
@@ -132,7 +150,7 @@ def training_run_finish(*, run_id: int, blocks: list[dict]) -> ModelVersion | No
         run = TrainingRun.objects.select_for_update().get(pk=run_id)
         if run.status != TrainingRun.Status.RUNNING:
             return run.version
-        model = ItemKnn.from_blocks(
+        model = recommender_class(run.algorithm).from_blocks(
             _training_data(run),
             (
                 (
@@ -186,8 +204,9 @@ def _training_chord_send(run: TrainingRun) -> None:
         )
 
 
-def _training_data(run: TrainingRun) -> TrainingData:
-    return TrainingData.loads(bytes(run.snapshot), params=KnnParams(**run.params))
+def _training_data(run: TrainingRun):
+    recommender = recommender_class(run.algorithm)
+    return recommender.load_snapshot(bytes(run.snapshot), params=params_for(recommender, run.params))
 
 
 @dataclass(frozen=True)
@@ -211,7 +230,7 @@ def _ratings_indexed() -> _IndexedRatings:
 
 def _version_save(
     *,
-    model: ItemKnn,
+    model: Recommender,
     item_ids: np.ndarray,
     n_users: int,
     n_ratings: int,
@@ -224,8 +243,9 @@ def _version_save(
     The version is written while in the `building` state, which serving never reads, and becomes
     active in one short transaction that retires the previous one; older retired versions are pruned.
     """
-    neighbors = model.neighbors.tocoo()
+    neighbors = model.lists.tocoo()
     version = ModelVersion.objects.create(
+        algorithm=model.name,
         params=model.params.as_dict(),
         n_users=n_users,
         n_items=len(item_ids),

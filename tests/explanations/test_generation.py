@@ -7,7 +7,7 @@ import pytest
 
 from explanations import generation
 from explanations.generation import GeneratorError, extract_gguf, packaged_gguf
-from language.generator import ReasonGenerator
+from language.generator import TransformersGenerator
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts, completion_prompt, template_reason
 from tests.language.test_intent import MOVIELENS
@@ -34,8 +34,8 @@ def test_the_packaged_smollm2_loads_converts_once_and_writes_a_line(tmp_path):
         title="Galaxy Quest", year=1999, categories=("Adventure", "Comedy", "Sci-Fi"), evidence_titles=("Men in Black",)
     )
 
-    model = ReasonGenerator(gguf)
-    reloaded = ReasonGenerator(gguf)  # from the float32 copy saved by the first load
+    model = TransformersGenerator(gguf)
+    reloaded = TransformersGenerator(gguf)  # from the float32 copy saved by the first load
     [reason] = reloaded.generate([completion_prompt(facts)], max_new_tokens=32)
 
     assert (gguf.parent / f"{gguf.stem}.f32" / "config.json").is_file()

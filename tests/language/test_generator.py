@@ -2,11 +2,11 @@
 
 import pytest
 
-from language.generator import GeneratorError, ReasonGenerator
+from language.generator import GeneratorError, TransformersGenerator
 
 
 def test_generates_one_line_per_prompt_in_a_batch(tiny_model):
-    model = ReasonGenerator(tiny_model, device="cpu")
+    model = TransformersGenerator(tiny_model, device="cpu")
 
     out = model.generate(["Movie : Galaxy Quest Reason :", "Movie : a film Year : 1999 Genres : comedy Reason :"])
 
@@ -16,11 +16,11 @@ def test_generates_one_line_per_prompt_in_a_batch(tiny_model):
 
 
 def test_greedy_decoding_is_deterministic(tiny_model):
-    model = ReasonGenerator(tiny_model, device="cpu")
+    model = TransformersGenerator(tiny_model, device="cpu")
     prompt = ["Movie : Galaxy Quest Genres : comedy sci-fi Reason :"]
     assert model.generate(prompt, max_new_tokens=8) == model.generate(prompt, max_new_tokens=8)
 
 
 def test_a_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(GeneratorError, match="does not exist"):
-        ReasonGenerator(tmp_path / "nothing-here")
+        TransformersGenerator(tmp_path / "nothing-here")

@@ -6,6 +6,7 @@ from datasets.importers import read_dataset
 from recengine.evaluation import evaluate
 from recengine.matrix import interaction_matrix
 from recengine.model import ItemKnn, KnnParams, TrainingData, block_bounds
+from recengine.scoring import popular_unseen
 
 # 4 users x 5 items; items 0 and 1 are always rated together, item 4 by nobody
 USERS = np.array([0, 0, 1, 1, 1, 2, 2, 3])
@@ -48,7 +49,7 @@ def test_recommend_many_agrees_with_one_user_at_a_time():
 def test_popular_for_skips_seen_items():
     model = fit()
     seen = sp.csr_matrix(([1.0], ([0], [int(model.popular[0])])), shape=(1, 5))
-    assert model.popular_for(seen, n=2).tolist() == [model.popular[1:3].tolist()]
+    assert popular_unseen(model.popular, seen, n=2).tolist() == [model.popular[1:3].tolist()]
 
 
 def test_item_knn_beats_popularity_on_ml_latest_small(ml_latest_small):

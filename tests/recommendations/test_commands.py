@@ -78,7 +78,7 @@ def test_evaluate_reports_both_models_as_json(tmp_path):
 def test_evaluate_prints_a_table(tmp_path):
     out = run("evaluate", "--data", str(write_csv(tmp_path)), "--k", "5")
     assert "ndcg@5" in out
-    assert out.splitlines()[2].startswith("knn")
+    assert out.splitlines()[2].startswith("item-knn")
 
 
 @pytest.mark.parametrize(

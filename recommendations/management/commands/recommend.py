@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.commands import user_lookup
+from recengine.recommender import RECOMMENDERS
 from recommendations.selectors import recommendations_for_user
 
 
@@ -14,15 +15,23 @@ class Command(BaseCommand):
         parser.add_argument("--n", type=int, default=10)
         parser.add_argument("--category", action="append", default=[], help="category slug (repeatable)")
         parser.add_argument("--intent", help='what the user asks for, e.g. "a funny animated movie for kids"')
+        parser.add_argument(
+            "--algorithm", help="rank with the newest kept version this algorithm built (default: the active one)"
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
 
     def handle(self, *args, user: str, n: int, category: list[str], intent: str | None, as_json: bool, **options):
+        algorithm = options["algorithm"]
+        if algorithm is not None and algorithm not in RECOMMENDERS:
+            raise CommandError(f"--algorithm: {algorithm!r} is not one of {', '.join(sorted(RECOMMENDERS))}")
         if not 1 <= n <= 500:
             raise CommandError(f"--n must be between 1 and 500, not {n}")
         try:
-            result = recommendations_for_user(user=user_lookup(user), n=n, categories=category, intent=intent)
+            result = recommendations_for_user(
+                user=user_lookup(user), n=n, categories=category, intent=intent, algorithm=algorithm
+            )
         except ValueError as exc:
-            raise CommandError(f"--intent: {exc}") from exc
+            raise CommandError(f"{'--intent' if intent else '--algorithm'}: {exc}") from exc
         rows = [
             {
                 "item_id": r.item.pk,

@@ -1,18 +1,22 @@
+import dataclasses
 import sys
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from recommendations.management.commands._options import add_param_arguments, params_from
+from recengine.recommender import params_for, recommender_class
+from recommendations.management.commands._options import add_algorithm_arguments, algorithm_and_params
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.services.training import NothingToTrainError, model_train, training_run_start
 
 
 class Command(BaseCommand):
-    help = "Train the item-kNN model on all ratings and make it the active version."
+    help = "Train a recommender (RECSITE_ALGORITHM, or --algorithm) on all ratings and make it the active version."
 
     def add_arguments(self, parser):
-        add_param_arguments(parser)
+        add_algorithm_arguments(parser, default=None)
         parser.add_argument(
             "--blocks",
             type=int,
@@ -22,26 +26,31 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        params = params_from(options)
+        algorithm, params = algorithm_and_params(options, fallback=settings.RECSITE_ALGORITHM)
         if options["blocks"] < 1:
             raise CommandError(f"--blocks must be at least 1, not {options['blocks']}")
         try:
             if options["blocks"] > 1:
-                self._start_run(params, options["blocks"])
+                self._start_run(algorithm.name, params, options["blocks"])
                 return
-            with tqdm(desc="item neighbours", unit=" items", disable=not sys.stderr.isatty(), leave=False) as bar:
+            with tqdm(
+                desc=f"{algorithm.name} lists", unit=" items", disable=not sys.stderr.isatty(), leave=False
+            ) as bar:
 
                 def progress(done: int, total: int) -> None:
                     bar.total = total
                     bar.update(done - bar.n)
 
-                version = model_train(params=params, on_progress=progress)
+                version = model_train(algorithm=algorithm.name, params=params, on_progress=progress)
         except NothingToTrainError as exc:
             raise CommandError(str(exc)) from exc
         self._report(version, f"in {version.metrics['total_seconds']:.1f} s")
 
-    def _start_run(self, params, blocks: int) -> None:
-        run = training_run_start(blocks=blocks, params=params)
+    def _start_run(self, algorithm: str, params, blocks: int) -> None:
+        try:
+            run = training_run_start(blocks=blocks, algorithm=algorithm, params=params)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
         run.refresh_from_db()  # with eager tasks (no broker) the chord has already run
         if run.status == TrainingRun.Status.DONE:
             self._report(run.version, f"from {run.blocks} blocks")
@@ -54,7 +63,15 @@ class Command(BaseCommand):
             )
 
     def _report(self, version: ModelVersion, how: str) -> None:
+        algorithm = recommender_class(version.algorithm)
+        params, defaults = params_for(algorithm, version.params), algorithm.Params()
+        changed = ", ".join(
+            f"{field.name}={getattr(params, field.name)}"
+            for field in dataclasses.fields(params)
+            if getattr(params, field.name) != getattr(defaults, field.name)
+        )
         self.stdout.write(
             f"Model version {version.pk} active: {version.n_users} users, {version.n_items} items, "
-            f"{version.n_ratings} ratings, {version.n_neighbors} neighbour pairs (k={version.params['k']}) {how}"
+            f"{version.n_ratings} ratings, {version.n_neighbors} neighbour pairs, "
+            f"{version.algorithm} ({changed or 'default parameters'}) {how}"
         )
