@@ -34,9 +34,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
+from language.domain import domain_load  # noqa: E402
 from language.guard import ReasonGuard  # noqa: E402
-from language.prompts import ReasonFacts, natural_title  # noqa: E402
+from language.prompts import ReasonFacts  # noqa: E402
 from language.reasons import TEMPLATE, ReasonOutcome, write_reasons  # noqa: E402
+
+MOVIES = domain_load("movies")  # the MovieLens catalogue this benchmark reads
 
 FACTS_FILE = REPO / "var" / "bench" / "explain_facts.json"
 # Words that claim a genre, for the audit (kept apart from the guard's own vocabulary on purpose).
@@ -66,7 +69,7 @@ GENRE_WORDS = {
 def unsupported_claims(text: str, facts: ReasonFacts, other_titles: list[re.Pattern]) -> list[str]:
     """What `text` says that the facts do not: the audit behind "served reasons with an unsupported claim"."""
     given = [facts.title, *facts.evidence_titles, facts.intent]
-    given += [natural_title(title) for title in given]
+    given += [MOVIES.natural_title(title) for title in filter(None, given)]
     rest = text
     for title in sorted(filter(None, given), key=len, reverse=True):
         rest = re.sub(re.escape(title), " ", rest, flags=re.IGNORECASE)
@@ -85,7 +88,7 @@ def title_patterns(titles: list[str]) -> list[re.Pattern]:
     ("Heat" is also a word), also in reading order ("American President, The")."""
     patterns = []
     for title in set(titles):
-        for form in {title, natural_title(title)}:
+        for form in {title, MOVIES.natural_title(title)}:
             if len(form.split()) >= 2:
                 patterns.append(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
     return patterns
@@ -114,7 +117,9 @@ def rejection_kinds(outcomes: list[ReasonOutcome]) -> Counter:
 def timed_writes(facts, generator, guard, batch_size) -> tuple[list[ReasonOutcome], float]:
     generator.generate(["Movie: Heat\nReason:"])  # warm-up: first kernels, caches
     started = time.perf_counter()
-    outcomes = write_reasons(facts, generate=generator.generate, guard=guard, batch_size=batch_size)
+    outcomes = write_reasons(
+        facts, generate=generator.generate, guard=guard, domain=guard.domain, batch_size=batch_size
+    )
     return outcomes, time.perf_counter() - started
 
 
@@ -275,7 +280,7 @@ def facts_only_run(args) -> None:
 
     data = json.loads(Path(args.facts).read_text())
     facts = [ReasonFacts(**{k: tuple(v) if isinstance(v, list) else v for k, v in f.items()}) for f in data["facts"]]
-    guard = ReasonGuard(data["categories"], titles=data["titles"])
+    guard = ReasonGuard(data["categories"], titles=data["titles"], domain=MOVIES)
     started = time.perf_counter()
     model = TransformersGenerator(Path(args.model))
     load = time.perf_counter() - started

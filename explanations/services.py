@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from catalog.domain import catalogue_domain
 from catalog.models import Item
 from explanations.generation import generator, generator_name, reason_facts, reason_guard
 from explanations.models import Explanation
@@ -87,6 +88,7 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
         facts,
         generate=generator().generate,
         guard=reason_guard(),
+        domain=catalogue_domain(),
         batch_size=batch_size or settings.RECSITE_REASON_BATCH_SIZE,
     )
     written = 0
@@ -110,7 +112,7 @@ def explanation_replace_with_template(*, explanation: Explanation) -> Explanatio
         facts = reason_facts(
             item=explanation.item, evidence_item_ids=explanation.evidence_item_ids, intent=explanation.intent
         )
-        explanation.text = template_reason(facts)
+        explanation.text = template_reason(facts, domain=catalogue_domain())
         explanation.source = Explanation.Source.TEMPLATE
         explanation.verdict = "; ".join(filter(None, [explanation.verdict, "replaced after unhelpful feedback"]))
         explanation.save(update_fields=["text", "source", "verdict", "updated"])

@@ -10,15 +10,14 @@ two short sentences, repetition loops, and echoes of the prompt.
 import re
 from dataclasses import dataclass
 
+from language.domain import Domain
 from language.intent import category_phrases
-from language.prompts import ReasonFacts, natural_title
+from language.prompts import ReasonFacts
 
 MIN_LENGTH, MAX_LENGTH = 20, 240
-PROMPT_LABELS = re.compile(r"\b(?:Movie|Year|Genres|Tags|Liked|Reason)\s*:", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 WORD = re.compile(r"[\w'\u2019]+")
 LONGEST_TITLE_WORDS = 12
-FILM_WORDS = "movie|movies|film|films|sequel|prequel|franchise|series|story|adventure"
 DECADE = re.compile(r"(?<![\w'])(?:(1[89]|20)(\d)0s|'?(\d)0s)(?!\w)")
 # Capitalised words that may start a sentence or join a title without being a claim themselves.
 COMMON_CAPITALISED = {
@@ -39,10 +38,20 @@ class Verdict:
 
 
 class ReasonGuard:
-    """Checks reasons against the facts, for one catalogue's category names and titles."""
+    """Checks reasons against the facts, for one catalogue's category names (and aliases) and titles."""
 
-    def __init__(self, category_names: list[str], titles: list[str] = ()):
-        self.phrases = category_phrases(category_names)
+    def __init__(
+        self,
+        category_names: list[str],
+        titles: list[str] = (),
+        *,
+        domain: Domain,
+        aliases: dict[str, str] | None = None,
+    ):
+        self.domain = domain
+        self.phrases = category_phrases(category_names, domain=domain, aliases=aliases)
+        labels = [domain.noun, "Year", domain.category_label, "Tags", "Liked", "Reason"]
+        self.prompt_labels = re.compile(rf"\b(?:{'|'.join(map(re.escape, labels))})\s*:", re.IGNORECASE)
         # Whole words, but a hyphen does not protect one: "action-packed" claims Action.
         longest_first = sorted(self.phrases, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first)) or "(?!)"  # no categories: matches nothing
@@ -52,7 +61,7 @@ class ReasonGuard:
         self.titles = {
             key
             for title in titles
-            for form in (title, natural_title(title))
+            for form in (title, domain.natural_title(title))
             if (key := _title_key(form)) and (" " in key or (len(key) >= 4 and key not in allowed))
         }
 
@@ -61,9 +70,10 @@ class ReasonGuard:
         stripped = text.strip()
         # Titles and the request's summary are given: they may hold years, genre words, names or dots.
         rest = stripped
-        liked = {form for title in facts.evidence_titles for form in (title, natural_title(title))}
-        given = {facts.title, natural_title(facts.title), *liked, *([facts.intent] if facts.intent else [])}
-        problems += _misuses_a_liked_title(stripped, liked - {facts.title, natural_title(facts.title)})
+        natural = self.domain.natural_title
+        liked = {form for title in facts.evidence_titles for form in (title, natural(title))}
+        given = {facts.title, natural(facts.title), *liked, *([facts.intent] if facts.intent else [])}
+        problems += _misuses_a_liked_title(stripped, liked - {facts.title, natural(facts.title)}, domain=self.domain)
         for title in sorted(given, key=len, reverse=True):
             rest = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", rest, flags=re.IGNORECASE)
         if len(stripped) < MIN_LENGTH or len(rest) > MAX_LENGTH:
@@ -77,7 +87,7 @@ class ReasonGuard:
         problems += self._names(rest, facts)
         problems += self._other_titles(rest)
         problems += _repetition(rest)
-        if PROMPT_LABELS.search(rest) or _echoes(stripped, prompt):
+        if self.prompt_labels.search(rest) or _echoes(stripped, prompt):
             problems.append("echoes the prompt")
         return Verdict(ok=not problems, problems=tuple(problems))
 
@@ -138,7 +148,7 @@ def _title_key(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
-def _misuses_a_liked_title(text: str, liked: set[str]) -> list[str]:
+def _misuses_a_liked_title(text: str, liked: set[str], *, domain: Domain) -> list[str]:
     """A reason that describes one of the user's liked titles ("Aliens is a ...") instead of the item, or
     makes the item one of them ("a Batman movie")."""
     problems = []
@@ -146,8 +156,9 @@ def _misuses_a_liked_title(text: str, liked: set[str]) -> list[str]:
         name = re.escape(title)
         if re.search(rf"(?<!\w){name}(?:'s)?\s+(?:is|was|has|remains)\b", text, re.IGNORECASE):
             problems.append(f"describes {title!r}, which the user liked, instead of the item")
-        if re.search(rf"\b(?:a|an|the|another)\s+{name}\s+(?:{FILM_WORDS})\b", text, re.IGNORECASE):
-            problems.append(f"makes the item a {title!r} film")
+        series = "|".join(map(re.escape, domain.series_words)) or "(?!)"
+        if re.search(rf"\b(?:a|an|the|another)\s+{name}\s+(?:{series})\b", text, re.IGNORECASE):
+            problems.append(f"makes the item a {title!r} {domain.kind}")
     return problems
 
 

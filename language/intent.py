@@ -2,7 +2,8 @@
 
 "a light-hearted sci-fi film from the 90s, nothing scary" -> Sci-Fi · 1990-1999 · not Horror, and the
 text "light-hearted" for the similarity vector. Categories are matched against the catalogue's own names,
-a table of synonyms, near-misses (typos), and, when an encoder is given, embedding similarity. Negated
+the domain's synonyms and staff's aliases, near-misses (typos), and, when an encoder is given, embedding
+similarity. Negated
 phrases are excluded and kept out of the vector, so "no horror" never pulls toward horror.
 """
 
@@ -13,38 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MAX_LENGTH = 500
+from language.domain import Domain
 
-# Phrases for the usual genre names (MovieLens'); a phrase counts only if the catalogue has that category.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sci-fi": (
-        "sci-fi", "sci fi", "scifi", "science fiction", "science-fiction", "space", "outer space", "spaceship",
-        "spaceships", "aliens", "futuristic", "future", "robot", "robots", "cyberpunk", "time travel",
-    ),
-    "animation": ("animation", "animated", "cartoon", "cartoons", "anime", "pixar", "claymation"),
-    "comedy": ("comedy", "comedies", "funny", "hilarious", "comedic", "humor", "humour", "humorous", "laughs"),
-    "horror": (
-        "horror", "scary", "spooky", "frightening", "terrifying", "creepy", "gore", "gory", "slasher", "zombie",
-        "zombies", "ghost", "ghosts", "haunted", "monster", "monsters",
-    ),
-    "children": ("children", "children's", "kids", "kid", "family", "family-friendly", "kid-friendly", "childrens"),
-    "romance": ("romance", "romantic", "love story", "love stories", "romcom", "rom-com", "romances"),
-    "war": ("war", "wartime", "military", "soldiers", "ww2", "wwii", "world war", "battlefield"),
-    "western": ("western", "westerns", "cowboy", "cowboys", "wild west"),
-    "mystery": ("mystery", "mysteries", "whodunit", "whodunnit", "detective", "detectives"),
-    "crime": ("crime", "gangster", "gangsters", "mafia", "heist", "heists", "mob", "criminal", "criminals"),
-    "thriller": ("thriller", "thrillers", "suspense", "suspenseful", "tense"),
-    "documentary": ("documentary", "documentaries", "docu", "real events"),
-    "musical": ("musical", "musicals", "singing"),
-    "action": ("action", "explosions", "shootouts", "martial arts", "kung fu", "car chases"),
-    "adventure": ("adventure", "adventures", "quest", "swashbuckling", "treasure"),
-    "fantasy": ("fantasy", "magic", "magical", "wizard", "wizards", "dragons", "fairy tale", "fairy tales"),
-    "film-noir": ("film noir", "film-noir", "noir"),
-    "drama": ("drama", "dramas", "dramatic"),
-    "imax": ("imax",),
-}  # fmt: skip
-# Phrases naming two categories at once.
-COMBINED: dict[str, tuple[str, ...]] = {"romcom": ("romance", "comedy"), "rom-com": ("romance", "comedy")}
+MAX_LENGTH = 500
 
 NEGATION = re.compile(
     r"\b(?:no|not|non|nothing|none|without|except|excluding|exclude|avoid|avoiding|minus|skip|never|"
@@ -66,8 +38,8 @@ FILLER = frozenset(
     re.findall(
         r"\S+",
         """a an the i i'd id im i'm me my we us our want wanted would like love looking look for to watch see show
-    give find recommend recommendation recommendations suggest suggestion something anything some any movie
-    movies film films flick flicks one ones please tonight today now with of about in on from that is are be
+    give find recommend recommendation recommendations suggest suggestion something anything some any
+    one ones please tonight today now with of about in on from that is are be
     it its it's this these those and or but kind sort type very really quite bit little lot good great nice
     best top just also maybe perhaps can could you your please set made released year years era time""",
     )
@@ -115,7 +87,8 @@ class ParsedIntent:
 
 
 class IntentParser:
-    """Parses requests against one catalogue's category names. Build once, parse many.
+    """Parses requests against one catalogue's category names (and their aliases: phrase -> category name),
+    in its domain's words. Build once, parse many.
 
     `encode` (texts -> unit vectors) enables matching unlisted words to categories by embedding
     similarity; without it only names, synonyms and near-misses match.
@@ -126,6 +99,8 @@ class IntentParser:
         category_names: list[str],
         *,
         current_year: int,
+        domain: Domain,
+        aliases: dict[str, str] | None = None,
         encode: Encode | None = None,
         similarity_threshold: float = 0.5,
         similarity_margin: float = 0.03,
@@ -134,11 +109,12 @@ class IntentParser:
         self.encode = encode
         self.similarity_threshold = similarity_threshold
         self.similarity_margin = similarity_margin
-        self.phrases = category_phrases(category_names)
+        self.filler = FILLER | domain.item_words
+        self.phrases = category_phrases(category_names, domain=domain, aliases=aliases)
         self._phrase_pattern = phrase_pattern(self.phrases)
         self._single_words = [phrase for phrase in self.phrases if " " not in phrase and len(phrase) >= 4]
         self._names = list(category_names)
-        self._name_vectors = encode([f"{name} movies" for name in category_names]) if encode else None
+        self._name_vectors = encode([f"{name} {domain.plural}" for name in category_names]) if encode else None
 
     def parse(self, text: str) -> ParsedIntent:
         """Raises ValueError for an empty request or one over MAX_LENGTH characters."""
@@ -152,7 +128,7 @@ class IntentParser:
         year_min, year_max, work = self._years(work)
         excluded, work = self._negations(work, notes)
         wanted, work = self._categories(work, notes)
-        words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", work) if w not in FILLER]
+        words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", work) if w not in self.filler]
         residual = " ".join(words)
         vector = None
         if self.encode is not None:
@@ -276,7 +252,7 @@ class IntentParser:
 
         work = self._phrase_pattern.sub(hit, work)
         # Near-misses of single-word phrases ("comdy", "animted"), for words no phrase matched.
-        for word in sorted(set(re.findall(r"[a-z][a-z'-]{3,}", work)) - matched - FILLER):
+        for word in sorted(set(re.findall(r"[a-z][a-z'-]{3,}", work)) - matched - self.filler):
             close = difflib.get_close_matches(word, self._single_words, n=1, cutoff=0.84)
             if close:
                 names = self.phrases[close[0]]
@@ -286,7 +262,7 @@ class IntentParser:
 
     def _unmatched(self, words: list[str]) -> list[str]:
         """Content words no phrase matched, worth comparing with the category names."""
-        return [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in self.phrases and w not in FILLER]
+        return [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in self.phrases and w not in self.filler]
 
     def _by_similarity(
         self, words: list[str], vectors: np.ndarray, already: set[str], notes: list[str], *, negated: bool = False
@@ -305,21 +281,27 @@ class IntentParser:
         return found
 
 
-def category_phrases(category_names: list[str]) -> dict[str, tuple[str, ...]]:
-    """Lower-case phrase -> the catalogue categories it names: the names themselves and the synonyms
-    of the categories the catalogue has."""
+def category_phrases(
+    category_names: list[str], *, domain: Domain, aliases: dict[str, str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Lower-case phrase -> the catalogue categories it names: the names themselves, the domain's synonyms
+    of the categories the catalogue has, and the aliases staff gave (phrase -> category name)."""
     by_key = {_key(name): name for name in category_names}
     phrases: dict[str, tuple[str, ...]] = {}
     for name in category_names:
         for phrase in {name.lower(), name.lower().replace("-", " "), _key(name)}:
             phrases[phrase] = (name,)
-    for key, synonyms in SYNONYMS.items():
+    for key, synonyms in domain.synonyms.items():
         if key in by_key:
             for phrase in synonyms:
                 phrases.setdefault(phrase, (by_key[key],))
-    for phrase, keys in COMBINED.items():
+    for phrase, keys in domain.combined.items():
         if all(key in by_key for key in keys):
             phrases[phrase] = tuple(by_key[key] for key in keys)
+    known = set(category_names)
+    for phrase, name in (aliases or {}).items():
+        if name in known and phrase.strip():
+            phrases[phrase.strip().lower()] = (name,)
     return phrases
 
 

@@ -1,29 +1,16 @@
-"""What a reason is written from: the facts we hold, the few-shot prompt, and the template fallback.
+"""What a reason is written from: the facts we hold, the few-shot prompt, and the template fallback, in
+the words of the catalogue's domain (its labels, worked examples and title order: language.domain).
 
 The small packaged generator writes grounded text only from a plain completion prompt with worked
 examples, greedy decoding, stopping at the newline (../shared/notes/models.md); chat-style "explain why"
 prompts make it invent facts. The template says only what the facts say, so it always passes the guard.
 """
 
-import re
 from dataclasses import dataclass
 
-PROMPT_VERSION = "fewshot-3"
+from language.domain import Domain
 
-EXAMPLES = (
-    (
-        "Galaxy Quest", 1999, ("Adventure", "Comedy", "Sci-Fi"), ("Star Trek: First Contact", "Men in Black"),
-        "Galaxy Quest combines sci-fi adventure with comedy, much like Men in Black.",
-    ),
-    (
-        "Heat", 1995, ("Action", "Crime", "Thriller"), ("The Godfather", "Reservoir Dogs"),
-        "Heat is a tense crime thriller for someone who liked The Godfather.",
-    ),
-    (
-        "Toy Story", 1995, ("Animation", "Children", "Comedy"), ("Aladdin", "The Lion King"),
-        "Toy Story is a funny animated film in the spirit of Aladdin.",
-    ),
-)  # fmt: skip
+PROMPT_VERSION = "fewshot-3"
 
 
 @dataclass(frozen=True)
@@ -38,30 +25,29 @@ class ReasonFacts:
     intent: str = ""  # the parsed request's summary, e.g. "Sci-Fi · 1990-1999 · not Horror"
 
 
-def natural_title(title: str) -> str:
-    """A catalogue title in reading order: "Matrix, The" -> "The Matrix", also before a parenthesis
-    ("City of Lost Children, The (Cité des enfants perdus, La)" -> "The City of Lost Children (...)")."""
-    return re.sub(r"^(.+?), (The|A|An)(?=$| \()", r"\2 \1", title)
-
-
-def completion_prompt(facts: ReasonFacts, *, strict: bool = False) -> str:
+def completion_prompt(facts: ReasonFacts, *, domain: Domain, strict: bool = False) -> str:
     """A plain completion prompt: three worked examples, then the item with the reason left open.
 
     `strict` (the retry after a rejected reason) names the facts the sentence may use and starts the
     reason with the item's title (`reason_opening`), so that it is about the item, not a liked title.
     """
-    blocks = [_block(title, year, categories, liked, reason) for title, year, categories, liked, reason in EXAMPLES]
-    liked = tuple(natural_title(title) for title in facts.evidence_titles)
-    target = _block(natural_title(facts.title), facts.year, facts.categories, liked, None, tags=facts.tags)
+    blocks = [
+        _block(domain, example.title, example.year, example.categories, example.liked, example.reason)
+        for example in domain.examples
+    ]
+    liked = tuple(domain.natural_title(title) for title in facts.evidence_titles)
+    title = domain.natural_title(facts.title)
+    target = _block(domain, title, facts.year, facts.categories, liked, None, tags=facts.tags)
     if strict:
-        opening = reason_opening(facts, strict=True)
-        target = f"Use only the movie, year, genres and liked titles given.\n{target} {opening}"
+        opening = reason_opening(facts, domain=domain, strict=True)
+        given = f"{domain.noun}, year, {domain.category_label.lower()} and liked titles"
+        target = f"Use only the {given} given.\n{target} {opening}"
     return "\n\n".join([*blocks, target])
 
 
-def reason_opening(facts: ReasonFacts, *, strict: bool = False) -> str:
+def reason_opening(facts: ReasonFacts, *, domain: Domain, strict: bool = False) -> str:
     """The start of the reason that the prompt itself writes: the item's title on the strict retry."""
-    return natural_title(facts.title) if strict else ""
+    return domain.natural_title(facts.title) if strict else ""
 
 
 def reason_text(opening: str, continuation: str) -> str:
@@ -72,6 +58,7 @@ def reason_text(opening: str, continuation: str) -> str:
 
 
 def _block(
+    domain: Domain,
     title: str,
     year: int | None,
     categories: tuple[str, ...],
@@ -80,7 +67,11 @@ def _block(
     *,
     tags: tuple[str, ...] = (),
 ) -> str:
-    lines = [f"Movie: {title}", f"Year: {year or 'unknown'}", f"Genres: {', '.join(categories) or 'none'}"]
+    lines = [
+        f"{domain.noun.capitalize()}: {title}",
+        f"Year: {year or 'unknown'}",
+        f"{domain.category_label}: {', '.join(categories) or 'none'}",
+    ]
     if tags:
         lines.append(f"Tags: {', '.join(tags[:5])}")
     lines.append(f"Liked: {', '.join(liked) or 'nothing yet'}")
@@ -88,16 +79,16 @@ def _block(
     return "\n".join(lines)
 
 
-def template_reason(facts: ReasonFacts) -> str:
+def template_reason(facts: ReasonFacts, *, domain: Domain) -> str:
     """A reason from the facts alone: 'Because you liked Alien and Blade Runner: a 1982 Sci-Fi, Thriller film.'"""
     description = " ".join(
-        part for part in (str(facts.year) if facts.year else "", ", ".join(facts.categories[:3]), "film") if part
+        part for part in (str(facts.year) if facts.year else "", ", ".join(facts.categories[:3]), domain.kind) if part
     )
     article = "an" if description[:1] in "aeiouAEIOU8" or description.startswith(("11", "18")) else "a"
     if facts.evidence_titles:
-        liked = _join(tuple(natural_title(title) for title in facts.evidence_titles[:2]))
+        liked = _join(tuple(domain.natural_title(title) for title in facts.evidence_titles[:2]))
         return f"Because you liked {liked}: {article} {description}."
-    title = natural_title(facts.title)
+    title = domain.natural_title(facts.title)
     if facts.intent:
         return f"{title} is {article} {description} that fits your request ({facts.intent})."
     return f"{title} is {article} {description} many people rate highly."

@@ -5,6 +5,7 @@ and the benchmark share it."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from language.domain import Domain
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts, completion_prompt, reason_opening, reason_text, template_reason
 
@@ -27,6 +28,7 @@ def write_reasons(
     *,
     generate: Callable[[list[str]], list[str]],
     guard: ReasonGuard,
+    domain: Domain,
     batch_size: int = 8,
 ) -> list[ReasonOutcome]:
     """One outcome per facts, in order. `generate` continues a batch of prompts (one line each)."""
@@ -38,9 +40,9 @@ def write_reasons(
         todo = [index for index in range(len(facts)) if index not in accepted]
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            prompts = [completion_prompt(facts[index], strict=strict) for index in batch]
+            prompts = [completion_prompt(facts[index], domain=domain, strict=strict) for index in batch]
             for index, prompt, continuation in zip(batch, prompts, generate(prompts), strict=True):
-                text = reason_text(reason_opening(facts[index], strict=strict), continuation)
+                text = reason_text(reason_opening(facts[index], domain=domain, strict=strict), continuation)
                 verdict = guard.check(text, facts[index], prompt=prompt)
                 if verdict.ok:
                     accepted[index] = text
@@ -49,6 +51,6 @@ def write_reasons(
     return [
         ReasonOutcome(accepted[index], GENERATED, tuple(rejections[index]))
         if index in accepted
-        else ReasonOutcome(template_reason(facts[index]), TEMPLATE, tuple(rejections[index]))
+        else ReasonOutcome(template_reason(facts[index], domain=domain), TEMPLATE, tuple(rejections[index]))
         for index in range(len(facts))
     ]

@@ -1,7 +1,7 @@
 """Recommendation pieces of /api/v1/: the list's query and fields, and /api/v1/items/{id}/similar/.
 The list endpoint itself answers with each item's reason link, so it lives in explanations.api."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
@@ -44,9 +44,9 @@ class EvidenceSerializer(serializers.Serializer):
     share = serializers.FloatField(help_text="This rated item's share of the score.")
 
 
+# A recommendation's own fields; the list endpoint adds its reason link (explanations.api). A comment, not a
+# docstring: the schema would show it on the subclass.
 class RecommendedItemSerializer(serializers.Serializer):
-    """A recommendation's own fields; the list endpoint adds its reason link (explanations.api)."""
-
     item = ItemSerializer()
     score = serializers.FloatField()
     source = serializers.ChoiceField(["knn", "popular", "intent"])
@@ -62,10 +62,18 @@ class SimilarItemSerializer(serializers.Serializer):
 class SimilarItemsView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=SimilarItemSerializer(many=True), operation_id="items_similar_retrieve")
-    def get(self, request: Request, pk: int) -> Response:
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", int, OpenApiParameter.PATH, description="A unique integer value identifying this item."
+            )
+        ],
+        responses=SimilarItemSerializer(many=True),
+        operation_id="items_similar_list",
+    )
+    def get(self, request: Request, id: str) -> Response:
         """The item's nearest active neighbours in the active model, most similar first (at most 10)."""
-        item = get_object_or_404(Item.objects.filter(is_active=True), pk=pk)
+        item = get_object_or_404(Item.objects.filter(is_active=True), pk=id)  # not a number: 404, like the router
         return Response(SimilarItemSerializer(similar_items(item=item, n=SIMILAR_ITEMS), many=True).data)
 
 

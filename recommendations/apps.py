@@ -6,6 +6,7 @@ class RecommendationsConfig(AppConfig):
 
     def ready(self) -> None:
         from feedback.signals import ratings_changed
+        from recommendations import checks  # noqa: F401  (registers the system check)
         from recommendations.receivers import ratings_changed_mark_dirty
 
         ratings_changed.connect(ratings_changed_mark_dirty, dispatch_uid="recommendations.mark_dirty")

@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 
-from catalog.models import Category, Item
+from catalog.domain import catalogue_domain, category_vocabulary
+from catalog.models import Item
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
 from language.intent import IntentParser
 from recengine.recommender import Recommender, params_for, recommender_class
@@ -173,12 +174,13 @@ def encoder() -> Encoder:
 
 
 def intent_parser() -> IntentParser:
-    """A parser for the catalogue's categories as they are now, with the process's encoder (rebuilt when
-    either, or the latest year, changes)."""
+    """A parser for the catalogue's categories and aliases as they are now, in its domain's words, with
+    the process's encoder (rebuilt when any of them, or the latest year, changes)."""
     global _parser
-    names = tuple(Category.objects.order_by("name").values_list("name", flat=True))
-    model = encoder()
-    mirrors = (names, embedding_index().latest_year, model.name)
+    names, aliases = category_vocabulary()
+    model, domain = encoder(), catalogue_domain()
+    mirrors = (names, tuple(sorted(aliases.items())), embedding_index().latest_year, model.name, domain)
     if _parser is None or _parser[0] != mirrors:
-        _parser = (mirrors, IntentParser(list(names), current_year=mirrors[1], encode=model.encode))
+        parser = IntentParser(list(names), current_year=mirrors[2], domain=domain, aliases=aliases, encode=model.encode)
+        _parser = (mirrors, parser)
     return _parser[1]

@@ -1,6 +1,6 @@
 """/api/v1/: every endpoint the apps use. Versioned by path, so a v2 can live beside it."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import LoginView, MeView, RefreshView, RegisterView, RevokeView
@@ -24,6 +24,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("explanations/", ExplanationView.as_view(), name="explanation"),
-    path("items/<int:pk>/similar/", SimilarItemsView.as_view(), name="item-similar"),
+    # Any id, as the router's item routes take it: one that is not a number is a JSON 404, not Django's page.
+    re_path(r"^items/(?P<id>[^/.]+)/similar/$", SimilarItemsView.as_view(), name="item-similar"),
     *router.urls,
 ]

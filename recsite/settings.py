@@ -155,6 +155,8 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
+# Task modules besides the `tasks` modules autodiscovery finds: the recommendations app has one per service.
+CELERY_IMPORTS = ("recommendations.tasks.training", "recommendations.tasks.refresh", "recommendations.tasks.embeddings")
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.embeddings.*": {"queue": "llm"},
     "explanations.tasks.explanations_generate_task": {"queue": "llm"},

@@ -1,3 +1,5 @@
-"""Celery tasks of the recommendations app, one module per service module (each imports only its own)."""
+"""Celery tasks of the recommendations app, one module per service module (each imports only its own).
 
-from recommendations.tasks import embeddings, refresh, training  # noqa: F401  (registers the tasks)
+Workers import them through CELERY_IMPORTS; this package imports none of them, so no service module's
+tasks reach another service module through it.
+"""

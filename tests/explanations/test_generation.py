@@ -7,10 +7,13 @@ import pytest
 
 from explanations import generation
 from explanations.generation import GeneratorError, extract_gguf, packaged_gguf
+from language.domain import domain_load
 from language.generator import TransformersGenerator
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts, completion_prompt, template_reason
 from tests.language.test_intent import MOVIELENS
+
+MOVIES = domain_load("movies")
 
 
 def test_the_wheel_must_have_the_pinned_hash(tmp_path, monkeypatch):
@@ -36,12 +39,12 @@ def test_the_packaged_smollm2_loads_converts_once_and_writes_a_line(tmp_path):
 
     model = TransformersGenerator(gguf)
     reloaded = TransformersGenerator(gguf)  # from the float32 copy saved by the first load
-    [reason] = reloaded.generate([completion_prompt(facts)], max_new_tokens=32)
+    [reason] = reloaded.generate([completion_prompt(facts, domain=MOVIES)], max_new_tokens=32)
 
     assert (gguf.parent / f"{gguf.stem}.f32" / "config.json").is_file()
     assert model.name == reloaded.name == "SmolLM2-135M-Instruct.Q4_1"
     assert reason
     assert "\n" not in reason
-    verdict = ReasonGuard(MOVIELENS).check(reason, facts, prompt=completion_prompt(facts))
-    shown = reason if verdict.ok else template_reason(facts)  # what would be served
-    assert ReasonGuard(MOVIELENS).check(shown, facts).ok
+    verdict = ReasonGuard(MOVIELENS, domain=MOVIES).check(reason, facts, prompt=completion_prompt(facts, domain=MOVIES))
+    shown = reason if verdict.ok else template_reason(facts, domain=MOVIES)  # what would be served
+    assert ReasonGuard(MOVIELENS, domain=MOVIES).check(shown, facts).ok

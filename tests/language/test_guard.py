@@ -5,6 +5,7 @@ import random
 import pytest
 
 from datasets.importers import read_dataset
+from language.domain import domain_load
 from language.guard import ReasonGuard
 from language.prompts import PROMPT_VERSION, ReasonFacts, completion_prompt, template_reason
 from tests.language.test_intent import MOVIELENS
@@ -17,13 +18,15 @@ GALAXY_QUEST = ReasonFacts(
     evidence_titles=("Men in Black", "Star Trek: First Contact"),
 )
 
+MOVIES = domain_load("movies")
+
 
 TITLES = ["Galaxy Quest", "Men in Black", "Star Trek: First Contact", "Batman", "Matrix, The", "Heat", "Alien"]
 
 
 @pytest.fixture(scope="module")
 def guard():
-    return ReasonGuard(MOVIELENS, titles=TITLES)
+    return ReasonGuard(MOVIELENS, titles=TITLES, domain=MOVIES)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +39,7 @@ def guard():
     ],
 )
 def test_grounded_reasons_pass(guard, text):
-    verdict = guard.check(text, GALAXY_QUEST, prompt=completion_prompt(GALAXY_QUEST))
+    verdict = guard.check(text, GALAXY_QUEST, prompt=completion_prompt(GALAXY_QUEST, domain=MOVIES))
     assert verdict.ok, str(verdict)
 
 
@@ -68,7 +71,7 @@ def test_grounded_reasons_pass(guard, text):
     ],
 )
 def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text, problem):
-    verdict = guard.check(text, GALAXY_QUEST, prompt=completion_prompt(GALAXY_QUEST))
+    verdict = guard.check(text, GALAXY_QUEST, prompt=completion_prompt(GALAXY_QUEST, domain=MOVIES))
 
     assert not verdict.ok
     assert any(problem in found for found in verdict.problems), verdict.problems
@@ -76,7 +79,7 @@ def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text,
 
 def test_a_catalogue_without_categories_checks_everything_but_genres():
     """Found by the Redis fault run: with no category names the genre pattern matched the empty string."""
-    guard = ReasonGuard([], titles=["Film 1", "Film 2"])
+    guard = ReasonGuard([], titles=["Film 1", "Film 2"], domain=MOVIES)
     facts = ReasonFacts(title="Film 1", year=1991, categories=(), tags=(), evidence_titles=("Film 2",))
 
     assert guard.check("Film 1 is a fine pick that fans of Film 2 will enjoy.", facts).ok
@@ -103,20 +106,25 @@ def test_years_inside_the_titles_we_gave_are_not_claims(guard):
 
 
 def test_the_template_names_the_liked_items_and_only_the_facts():
-    assert template_reason(GALAXY_QUEST) == (
+    assert template_reason(GALAXY_QUEST, domain=MOVIES) == (
         "Because you liked Men in Black and Star Trek: First Contact: a 1999 Adventure, Comedy, Sci-Fi film."
     )
     liked_the_matrix = ReasonFacts(title="Heat", year=1995, categories=("Crime",), evidence_titles=("Matrix, The",))
-    assert template_reason(liked_the_matrix) == "Because you liked The Matrix: a 1995 Crime film."
+    assert template_reason(liked_the_matrix, domain=MOVIES) == "Because you liked The Matrix: a 1995 Crime film."
     alone = ReasonFacts(title="Alien", year=1979, categories=("Horror", "Sci-Fi"))
-    assert template_reason(alone) == "Alien is a 1979 Horror, Sci-Fi film many people rate highly."
+    assert template_reason(alone, domain=MOVIES) == "Alien is a 1979 Horror, Sci-Fi film many people rate highly."
     asked = ReasonFacts(title="Aliens", year=None, categories=("Action",), intent="Action · not Horror")
-    assert template_reason(asked) == "Aliens is an Action film that fits your request (Action · not Horror)."
+    assert (
+        template_reason(asked, domain=MOVIES)
+        == "Aliens is an Action film that fits your request (Action · not Horror)."
+    )
 
 
 def test_the_template_passes_the_guard_for_every_movielens_item(ml_latest_small):
     items = read_dataset(ml_latest_small).items
-    guard = ReasonGuard(sorted({name for item in items for name in item.categories}), titles=[i.title for i in items])
+    guard = ReasonGuard(
+        sorted({name for item in items for name in item.categories}), titles=[i.title for i in items], domain=MOVIES
+    )
     rng = random.Random(0)
 
     failures = []
@@ -126,16 +134,16 @@ def test_the_template_passes_the_guard_for_every_movielens_item(ml_latest_small)
             ReasonFacts(title=item.title, year=item.year, categories=item.categories, evidence_titles=liked),
             ReasonFacts(title=item.title, year=item.year, categories=item.categories, intent="Drama · 1990-1999"),
         ):
-            verdict = guard.check(template_reason(facts), facts)
+            verdict = guard.check(template_reason(facts, domain=MOVIES), facts)
             if not verdict.ok:
-                failures.append((template_reason(facts), str(verdict)))
+                failures.append((template_reason(facts, domain=MOVIES), str(verdict)))
 
     assert failures == []
 
 
 def test_the_prompt_holds_the_facts_and_leaves_the_reason_open():
-    prompt = completion_prompt(GALAXY_QUEST)
-    strict = completion_prompt(GALAXY_QUEST, strict=True)
+    prompt = completion_prompt(GALAXY_QUEST, domain=MOVIES)
+    strict = completion_prompt(GALAXY_QUEST, strict=True, domain=MOVIES)
 
     assert prompt.endswith(
         "Movie: Galaxy Quest\nYear: 1999\nGenres: Adventure, Comedy, Sci-Fi\nTags: spoof\n"

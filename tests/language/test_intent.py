@@ -2,6 +2,7 @@
 
 import pytest
 
+from language.domain import domain_load
 from language.intent import IntentParser
 
 MOVIELENS = [
@@ -9,10 +10,12 @@ MOVIELENS = [
     "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
 ]  # fmt: skip
 
+MOVIES = domain_load("movies")
+
 
 @pytest.fixture(scope="module")
 def parser():
-    return IntentParser(MOVIELENS, current_year=2018)
+    return IntentParser(MOVIELENS, current_year=2018, domain=MOVIES)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,7 @@ def test_summary_line(parser):
 
 
 def test_only_the_catalogues_own_categories_are_used():
-    parser = IntentParser(["Drama", "Science Fiction"], current_year=2020)
+    parser = IntentParser(["Drama", "Science Fiction"], current_year=2020, domain=MOVIES)
 
     parsed = parser.parse("science fiction, no horror, maybe drama")
 

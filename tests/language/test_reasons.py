@@ -2,6 +2,7 @@
 
 import pytest
 
+from language.domain import domain_load
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts, template_reason
 from language.reasons import GENERATED, TEMPLATE, write_reasons
@@ -10,6 +11,8 @@ from tests.language.test_intent import MOVIELENS
 GOOD = "A fun comedy that {title} fans will enjoy."
 INVENTED = "A 2013 Disney comedy."
 STRICT_GOOD = "is a fun comedy for the whole evening."
+
+MOVIES = domain_load("movies")
 
 
 def facts(n: int) -> list[ReasonFacts]:
@@ -38,21 +41,21 @@ class ScriptedModel:
 
 @pytest.fixture(scope="module")
 def guard():
-    return ReasonGuard(MOVIELENS)
+    return ReasonGuard(MOVIELENS, domain=MOVIES)
 
 
 def test_each_reason_is_generated_retried_or_templated_in_order(guard):
     given = facts(3)
     model = ScriptedModel({"Film 0": "first", "Film 1": "strict"})
 
-    outcomes = write_reasons(given, generate=model.generate, guard=guard, batch_size=8)
+    outcomes = write_reasons(given, generate=model.generate, guard=guard, batch_size=8, domain=MOVIES)
 
     assert [outcome.source for outcome in outcomes] == [GENERATED, GENERATED, TEMPLATE]
     assert outcomes[0].text == GOOD.format(title="Film 0")
     assert outcomes[0].rejections == ()
     assert outcomes[1].text == "Film 1 is a fun comedy for the whole evening."
     assert [rejection.split(":")[0] for rejection in outcomes[1].rejections] == ["first"]
-    assert outcomes[2].text == template_reason(given[2])
+    assert outcomes[2].text == template_reason(given[2], domain=MOVIES)
     assert "year 2013 is not the item's" in outcomes[2].verdict
     assert [rejection.split(":")[0] for rejection in outcomes[2].rejections] == ["first", "strict"]
     # one batch of three first attempts, then one batch of the two rejected ones, retried strictly
@@ -62,7 +65,7 @@ def test_each_reason_is_generated_retried_or_templated_in_order(guard):
 def test_batches_hold_at_most_batch_size_prompts(guard):
     model = ScriptedModel({f"Film {i}": "first" for i in range(10)})
 
-    outcomes = write_reasons(facts(10), generate=model.generate, guard=guard, batch_size=4)
+    outcomes = write_reasons(facts(10), generate=model.generate, guard=guard, batch_size=4, domain=MOVIES)
 
     assert [len(batch) for batch in model.batches] == [4, 4, 2]
     assert {outcome.source for outcome in outcomes} == {GENERATED}
@@ -70,11 +73,11 @@ def test_batches_hold_at_most_batch_size_prompts(guard):
 
 def test_the_served_text_always_passes_the_guard(guard):
     given = facts(5)
-    outcomes = write_reasons(given, generate=ScriptedModel({}).generate, guard=guard, batch_size=1)
+    outcomes = write_reasons(given, generate=ScriptedModel({}).generate, guard=guard, batch_size=1, domain=MOVIES)
 
     assert all(guard.check(outcome.text, fact).ok for outcome, fact in zip(outcomes, given, strict=True))
 
 
 def test_a_batch_size_below_one_is_refused(guard):
     with pytest.raises(ValueError, match="batch_size"):
-        write_reasons(facts(1), generate=ScriptedModel({}).generate, guard=guard, batch_size=0)
+        write_reasons(facts(1), generate=ScriptedModel({}).generate, guard=guard, batch_size=0, domain=MOVIES)

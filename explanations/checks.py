@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.checks import Error, register
+
+from explanations.generation import GENERATORS
+
+
+@register()
+def generator_check(app_configs, **kwargs) -> list[Error]:
+    """The generator backend the settings name is registered."""
+    if settings.RECSITE_GENERATOR_BACKEND not in GENERATORS:
+        backend = settings.RECSITE_GENERATOR_BACKEND
+        return [
+            Error(
+                f"RECSITE_GENERATOR_BACKEND {backend!r} is not one of {', '.join(GENERATORS)}", id="explanations.E001"
+            )
+        ]
+    return []
