@@ -27,6 +27,7 @@ class Example:
     categories: tuple[str, ...]
     liked: tuple[str, ...]
     reason: str
+    request: str = ""  # the request the example's list was made for, if any
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Domain:
                         categories=tuple(example["categories"]),
                         liked=tuple(example.get("liked", ())),
                         reason=example["reason"],
+                        request=example.get("request", ""),
                     )
                     for example in data.get("examples", ())
                 ),

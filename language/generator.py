@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from language.constrain import GroundedWords
+
 
 class GeneratorError(Exception):
     pass
@@ -22,8 +24,12 @@ class TextGenerator(Protocol):
 
     name: str  # the backend and its model: part of every reason's cache key, so a change never serves old text
 
-    def generate(self, prompts: list[str], *, max_new_tokens: int = 48) -> list[str]:
-        """The first line each prompt continues with, stripped; one per prompt, in order."""
+    def generate(
+        self, prompts: list[str], *, max_new_tokens: int = 48, vocabularies: list[set[str]] | None = None
+    ) -> list[str]:
+        """The first line each prompt continues with, stripped; one per prompt, in order. `vocabularies`
+        (one per prompt): the words each continuation may use; a backend that cannot steer its decoding
+        ignores it (the guard checks every word either way)."""
 
 
 class TransformersGenerator:
@@ -58,17 +64,24 @@ class TransformersGenerator:
         self.model.to(self.device).eval()
         self._torch = torch
 
-    def generate(self, prompts: list[str], *, max_new_tokens: int = 48) -> list[str]:
-        """The first line each prompt continues with, stripped."""
+    def generate(
+        self, prompts: list[str], *, max_new_tokens: int = 48, vocabularies: list[set[str]] | None = None
+    ) -> list[str]:
+        """The first line each prompt continues with, stripped. With `vocabularies`, row i is steered to
+        the words of vocabularies[i] as it is written (language.constrain) and stops at its line's end."""
         if not prompts:
             return []
+        from transformers import LogitsProcessorList
+
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
+        steer = LogitsProcessorList([GroundedWords(self.tokenizer, vocabularies)]) if vocabularies else None
         with self._torch.inference_mode():
             output = self.model.generate(
                 **batch,
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
                 pad_token_id=self.tokenizer.pad_token_id,
+                logits_processor=steer,
             )
         continuations = self.tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
         return [text.strip().split("\n", 1)[0].strip() for text in continuations]

@@ -4,13 +4,15 @@ Rejected: a year other than the item's (or a decade it is not in), a genre the i
 compounds: "action-packed"), a title or name we did not give (runs of capitalised words that are not the
 item's or the liked items' titles, and any other catalogue title, one word too), a reason about a liked
 title rather than the item ("Aliens is a ..." when Aliens is what the user liked), a length outside one or
-two short sentences, repetition loops, and echoes of the prompt.
+two short sentences, repetition loops, echoes of the prompt, and any content word that traces to no fact
+(language.grounding).
 """
 
 import re
 from dataclasses import dataclass
 
 from language.domain import Domain
+from language.grounding import FUNCTION_WORDS, untraced
 from language.intent import category_phrases
 from language.prompts import ReasonFacts
 
@@ -72,13 +74,15 @@ class ReasonGuard:
         rest = stripped
         natural = self.domain.natural_title
         liked = {form for title in facts.evidence_titles for form in (title, natural(title))}
-        given = {facts.title, natural(facts.title), *liked, *([facts.intent] if facts.intent else [])}
+        given = {facts.title, natural(facts.title), *liked, *facts.tags, *([facts.intent] if facts.intent else [])}
         problems += _misuses_a_liked_title(stripped, liked - {facts.title, natural(facts.title)}, domain=self.domain)
+        labelled = stripped  # for the label check: the titles given stand as "_" ("Indie Game: The Movie")
         for title in sorted(given, key=len, reverse=True):
             rest = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", rest, flags=re.IGNORECASE)
+            labelled = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", "_", labelled, flags=re.IGNORECASE)
         if len(stripped) < MIN_LENGTH or len(rest) > MAX_LENGTH:
             problems.append(f"length {len(stripped)} outside {MIN_LENGTH}-{MAX_LENGTH} (titles aside)")
-        if len(WORD.findall(rest)) < 3:
+        if len([word for word in WORD.findall(rest) if word.lower() not in FUNCTION_WORDS]) < 2:
             problems.append("says next to nothing beyond the titles")
         if len(re.findall(r"[.!?](?:\s|$)", rest)) > 2:
             problems.append("more than two sentences")
@@ -86,8 +90,14 @@ class ReasonGuard:
         problems += self._genres(rest, facts)
         problems += self._names(rest, facts)
         problems += self._other_titles(rest)
+        reported = " ".join(problems)  # a year, genre or name already refused is not reported twice
+        problems += [
+            f"says {word!r}, which no fact holds"
+            for word in untraced(stripped, facts, domain=self.domain)
+            if word not in reported
+        ]
         problems += _repetition(rest)
-        if self.prompt_labels.search(rest) or _echoes(stripped, prompt):
+        if self.prompt_labels.search(labelled) or _echoes(stripped, prompt):
             problems.append("echoes the prompt")
         return Verdict(ok=not problems, problems=tuple(problems))
 

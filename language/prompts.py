@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from language.domain import Domain
 
-PROMPT_VERSION = "fewshot-3"
+PROMPT_VERSION = "grounded-1"
 
 
 @dataclass(frozen=True)
@@ -25,29 +25,49 @@ class ReasonFacts:
     intent: str = ""  # the parsed request's summary, e.g. "Sci-Fi · 1990-1999 · not Horror"
 
 
-def completion_prompt(facts: ReasonFacts, *, domain: Domain, strict: bool = False) -> str:
-    """A plain completion prompt: three worked examples, then the item with the reason left open.
+def completion_prompt(facts: ReasonFacts, *, domain: Domain, opening: str = "", strict: bool = False) -> str:
+    """A plain completion prompt: the domain's worked examples, then the item (and the request, if any)
+    with the reason left open after `opening`, which the reason starts with.
 
-    `strict` (the retry after a rejected reason) names the facts the sentence may use and starts the
-    reason with the item's title (`reason_opening`), so that it is about the item, not a liked title.
+    `strict` (the retry after every candidate was rejected) names the facts the sentence may use and starts
+    the reason with the item's title, so that it is about the item, not a liked title.
     """
     blocks = [
-        _block(domain, example.title, example.year, example.categories, example.liked, example.reason)
+        _block(domain, example.title, example.year, example.categories, example.liked, example.reason,
+               request=example.request)
         for example in domain.examples
-    ]
+    ]  # fmt: skip
     liked = tuple(domain.natural_title(title) for title in facts.evidence_titles)
     title = domain.natural_title(facts.title)
-    target = _block(domain, title, facts.year, facts.categories, liked, None, tags=facts.tags)
+    target = _block(domain, title, facts.year, facts.categories, liked, None, tags=facts.tags, request=facts.intent)
     if strict:
-        opening = reason_opening(facts, domain=domain, strict=True)
+        opening = opening or title
         given = f"{domain.noun}, year, {domain.category_label.lower()} and liked titles"
-        target = f"Use only the {given} given.\n{target} {opening}"
-    return "\n\n".join([*blocks, target])
+        target = f"Use only the {given} given.\n{target}"
+    return "\n\n".join([*blocks, f"{target} {opening}" if opening else target])
 
 
-def reason_opening(facts: ReasonFacts, *, domain: Domain, strict: bool = False) -> str:
-    """The start of the reason that the prompt itself writes: the item's title on the strict retry."""
-    return domain.natural_title(facts.title) if strict else ""
+def reason_openings(facts: ReasonFacts, *, domain: Domain) -> tuple[str, ...]:
+    """How one item's candidates begin, each a prompt of its own (so even greedy decoding, or a server,
+    gives different candidates): free, and at a link from the item to this user's facts, the liked title
+    that led to it or the request, with one of its categories (or its decade) already named, so that the
+    reason ties at least two facts together."""
+    title = domain.natural_title(facts.title)
+    asked = [name for name in facts.categories if name.lower() in facts.intent.lower()] if facts.intent else []
+    category = (asked or list(facts.categories) or [""])[0].lower()
+    described = f"{title} is {_article(category)} {category}" if category else f"{title} is a"
+    if facts.evidence_titles:
+        return ("", f"Because you liked {domain.natural_title(facts.evidence_titles[0])}, {described}")
+    if facts.intent:
+        return ("", f"For your request, {described}")
+    if facts.year:
+        decade = f"{facts.year // 10 * 10}s"
+        return ("", f"{title} is {_article(decade)} {decade} {category}".rstrip())
+    return ("", described)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou8" or word.startswith(("11", "18")) else "a"
 
 
 def reason_text(opening: str, continuation: str) -> str:
@@ -66,6 +86,7 @@ def _block(
     reason: str | None,
     *,
     tags: tuple[str, ...] = (),
+    request: str = "",
 ) -> str:
     lines = [
         f"{domain.noun.capitalize()}: {title}",
@@ -75,6 +96,8 @@ def _block(
     if tags:
         lines.append(f"Tags: {', '.join(tags[:5])}")
     lines.append(f"Liked: {', '.join(liked) or 'nothing yet'}")
+    if request:
+        lines.append(f"Request: {request}")
     lines.append(f"Reason: {reason}" if reason is not None else "Reason:")
     return "\n".join(lines)
 

@@ -74,13 +74,15 @@ def recommendations_for_user(
     )
     rated_ids = np.array([item_id for item_id, _ in rated], dtype=np.int64)
     values = np.array([float(value) for _, value in rated], dtype=np.float64)
+    liked = set(rated_ids[values >= settings.RECSITE_LIKE_THRESHOLD].tolist())
     hidden_ids = hidden_item_ids(user=user)
     slugs = sorted({c.slug if isinstance(c, Category) else c for c in categories or ()})
 
     if intent is not None:
         return _for_intent(
-            intent, serving=serving, rated_ids=rated_ids, values=values, hidden_ids=hidden_ids, n=n, slugs=slugs
-        )
+            intent, serving=serving, rated_ids=rated_ids, values=values, hidden_ids=hidden_ids, n=n, slugs=slugs,
+            liked=liked,
+        )  # fmt: skip
     if serving is None:
         return RecommendationList(_popular_by_count(exclude=np.concatenate([rated_ids, hidden_ids]), n=n, slugs=slugs))
 
@@ -94,7 +96,7 @@ def recommendations_for_user(
                 item_id=int(serving.item_ids[r.item]),
                 score=r.score,
                 source=r.source,
-                evidence=tuple((int(serving.item_ids[e.item]), e.share) for e in r.evidence),
+                evidence=_liked(serving, r.evidence, liked),
             )
             for r in ranked
         ]
@@ -141,7 +143,8 @@ def _materialize(rows: list[_Row], *, intent: ParsedIntent | None = None) -> Rec
 
 
 def evidence_item_ids(*, user, item: Item) -> list[int]:
-    """The user's rated items that lead to `item` in the active model, most contributing first."""
+    """The items the user liked (rated RECSITE_LIKE_THRESHOLD or more) that lead to `item` in the active
+    model, most contributing first. An item rated lower is never cited, though it counts in the score."""
     serving = serving_model()
     if serving is None or user is None or not user.is_authenticated:
         return []
@@ -152,7 +155,14 @@ def evidence_item_ids(*, user, item: Item) -> list[int]:
         return []
     values = np.array([float(value) for _, value in rated])[known]
     [evidence] = serving.model.evidence(rated_idx, values, item_idx)
-    return [int(serving.item_ids[e.item]) for e in evidence]
+    liked = {pk for pk, value in rated if float(value) >= settings.RECSITE_LIKE_THRESHOLD}
+    return [pk for pk, _ in _liked(serving, evidence, liked)]
+
+
+def _liked(serving: ServingModel, evidence, liked: set[int]) -> tuple[tuple[int, float], ...]:
+    """The evidence (model indices and shares) as (item pk, share), only the items the user liked."""
+    found = ((int(serving.item_ids[e.item]), e.share) for e in evidence)
+    return tuple((pk, share) for pk, share in found if pk in liked)
 
 
 def similar_items(*, item: Item, n: int = 10) -> list[SimilarItem]:
@@ -202,6 +212,7 @@ def _for_intent(
     hidden_ids: np.ndarray,
     n: int,
     slugs: list[str],
+    liked: set[int],
 ) -> RecommendationList:
     parsed = intent_parse(text)
     index = embedding_index()
@@ -236,7 +247,7 @@ def _for_intent(
         chosen_idx, chosen_known = serving.index_of(index.item_ids[chosen])
         explained = serving.model.evidence(rated_idx, values[rated_known], chosen_idx)
         for position, found in zip(np.flatnonzero(chosen_known), explained, strict=True):
-            evidence[position] = tuple((int(serving.item_ids[e.item]), e.share) for e in found)
+            evidence[position] = _liked(serving, found, liked)
     return _materialize(
         [
             _Row(

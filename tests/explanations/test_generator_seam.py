@@ -16,8 +16,9 @@ class OneLine:
     def __init__(self, name: str):
         self.name = name
 
-    def generate(self, prompts: list[str], *, max_new_tokens: int = 48) -> list[str]:
-        return ["It is a good pick for a quiet evening."] * len(prompts)
+    def generate(self, prompts: list[str], *, max_new_tokens: int = 48, vocabularies=None) -> list[str]:
+        # One grounded line for a prompt left open; nothing after an opening the prompt has begun.
+        return ["It is a good pick for a fun evening." if prompt.endswith("Reason:") else "" for prompt in prompts]
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_reasons_are_written_by_the_configured_backend_and_keyed_by_it(taste_wor
     assert explanations_generate(explanation_ids=[asked.explanation_id]) == 1
     written = Explanation.objects.get(pk=asked.explanation_id)
     assert (written.text, written.source, written.model_name) == (
-        "It is a good pick for a quiet evening.",
+        "It is a good pick for a fun evening.",
         "generated",
         "one-line/v1",
     )

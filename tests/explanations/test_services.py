@@ -94,6 +94,13 @@ def test_explain_command_writes_synchronously(world):
     assert row["text"] == "Because you liked Alien: a 1995 Sci-Fi film."
     assert row["guard"].startswith("first:")
     assert Explanation.objects.get().status == "ready"
+    assert row["facts"]["evidence_titles"] == ["Alien"]
+    traced = {entry["word"]: (entry["kind"], entry["fact"]) for entry in row["trace"]}
+    assert traced["Alien"] == ("liked", "Alien")
+    assert traced["Sci-Fi"] == ("category", "Sci-Fi")
+    assert traced["1995"] == ("year", "1995")
+    assert traced["liked"] == ("closed", "")
+    assert all(entry["kind"] is not None for entry in row["trace"])
 
 
 @pytest.mark.django_db

@@ -35,7 +35,7 @@ def guard():
         "Galaxy Quest is a fun sci-fi adventure with plenty of comedy.",
         "A sci-fi comedy from the 90s, like Men in Black.",
         "Because you liked Star Trek: First Contact, this 1999 space comedy should appeal.",
-        "A light-hearted spoof of sci-fi adventures.",
+        "A spoof of sci-fi adventures, with plenty of comedy.",
     ],
 )
 def test_grounded_reasons_pass(guard, text):
@@ -60,7 +60,7 @@ def test_grounded_reasons_pass(guard, text):
         ("space comedy space comedy space comedy for you", "repeats itself"),
         ("A comedy comedy about space.", "repeats a word"),
         ("Movie: Galaxy Quest Genres: Comedy", "echoes the prompt"),
-        ("Toy Story is a funny animated film in the spirit of Aladdin.", "echoes the prompt"),
+        ("Toy Story is the funny animated film you asked for, in the spirit of Aladdin.", "echoes the prompt"),
         ("One. Two sentences. Three sentences here.", "more than two sentences"),
         ("Galaxy Quest is a fun, action-packed comedy.", "calls it 'action' but it is not Action"),
         ("A comedy-drama set in space.", "calls it 'drama' but it is not Drama"),

@@ -1,4 +1,5 @@
-"""Writing reasons in batches: the guard decides, the stricter retry, the template fallback."""
+"""Writing reasons in batches: candidates per item, the guard decides, the stricter retry, the template
+fallback."""
 
 import pytest
 
@@ -21,19 +22,25 @@ def facts(n: int) -> list[ReasonFacts]:
 
 class ScriptedModel:
     """Stands in for the language model: `good_on` says which attempt (first or strict) writes a grounded
-    line for each title; records the batches it was given."""
+    line for each title, as the free candidate of the first round; a candidate the prompt has begun (the
+    linking one) always invents. Records the batches and the vocabularies it was given."""
 
     def __init__(self, good_on: dict[str, str]):
         self.good_on = good_on
         self.batches: list[list[str]] = []
+        self.vocabularies: list[set[str]] = []
 
-    def generate(self, prompts: list[str]) -> list[str]:
+    def generate(self, prompts: list[str], *, vocabularies=None) -> list[str]:
         self.batches.append(prompts)
+        self.vocabularies += vocabularies or []
         out = []
         for prompt in prompts:
             title = prompt.rsplit("Movie: ", 1)[1].split("\n", 1)[0]
+            opened = not prompt.endswith("Reason:")
             if "Use only" in prompt:  # the strict retry: the prompt has begun the reason with the title
                 out.append(STRICT_GOOD if self.good_on.get(title) == "strict" else ", a 2013 Disney comedy.")
+            elif opened:
+                out.append(", a 2013 Disney comedy.")
             else:
                 out.append(GOOD.format(title=title) if self.good_on.get(title) == "first" else INVENTED)
         return out
@@ -51,23 +58,26 @@ def test_each_reason_is_generated_retried_or_templated_in_order(guard):
     outcomes = write_reasons(given, generate=model.generate, guard=guard, batch_size=8, domain=MOVIES)
 
     assert [outcome.source for outcome in outcomes] == [GENERATED, GENERATED, TEMPLATE]
+    assert [outcome.first_attempt for outcome in outcomes] == [True, False, False]
     assert outcomes[0].text == GOOD.format(title="Film 0")
-    assert outcomes[0].rejections == ()
     assert outcomes[1].text == "Film 1 is a fun comedy for the whole evening."
-    assert [rejection.split(":")[0] for rejection in outcomes[1].rejections] == ["first"]
+    assert [rejection.split(":")[0] for rejection in outcomes[1].rejections] == ["first", "first"]
     assert outcomes[2].text == template_reason(given[2], domain=MOVIES)
     assert "year 2013 is not the item's" in outcomes[2].verdict
-    assert [rejection.split(":")[0] for rejection in outcomes[2].rejections] == ["first", "strict"]
-    # one batch of three first attempts, then one batch of the two rejected ones, retried strictly
-    assert [len(batch) for batch in model.batches] == [3, 2]
+    assert [rejection.split(":")[0] for rejection in outcomes[2].rejections] == ["first", "first", "strict"]
+    # one batch of two candidates for each of three items, then one of the two rejected ones, retried strictly
+    assert [len(batch) for batch in model.batches] == [6, 2]
+    # every prompt is steered to its item's words: its title, year and categories, and the closed list
+    assert {"Film", "1990", "Comedy", "fun", "the"} <= model.vocabularies[0]
+    assert "Disney" not in model.vocabularies[0]
 
 
-def test_batches_hold_at_most_batch_size_prompts(guard):
+def test_batches_hold_at_most_batch_size_items_with_their_candidates(guard):
     model = ScriptedModel({f"Film {i}": "first" for i in range(10)})
 
     outcomes = write_reasons(facts(10), generate=model.generate, guard=guard, batch_size=4, domain=MOVIES)
 
-    assert [len(batch) for batch in model.batches] == [4, 4, 2]
+    assert [len(batch) for batch in model.batches] == [8, 8, 4]
     assert {outcome.source for outcome in outcomes} == {GENERATED}
 
 

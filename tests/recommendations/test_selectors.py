@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from recengine.model import KnnParams
-from recommendations.selectors import recommendations_for_user, similar_items
+from recommendations.selectors import evidence_item_ids, recommendations_for_user, similar_items
 from recommendations.services.training import model_train
 from tests.factories import ItemFactory, RatingFactory, UserFactory
 
@@ -115,3 +115,18 @@ def test_similar_items_are_the_active_neighbours(taste_world):
 
     assert [s.item.title for s in similar] == ["Aliens"]
     assert similar[0].score == pytest.approx(4 / math.sqrt(5 * 4))  # 4 common raters of 5 and 4
+
+
+def test_evidence_cites_only_items_the_user_liked(taste_world):
+    """A low rating still counts in the score, but "because you liked" never names it."""
+    films, newcomer = taste_world["films"], taste_world["newcomer"]
+    RatingFactory(user=newcomer, item=films["Heat"], value=Decimal("2.0"))
+    model_train()
+
+    recommended = {r.item.title: r for r in recommendations_for_user(user=newcomer, n=10)}
+
+    assert "Ran" in recommended  # led there by Heat, which counts in the score
+    cited = {e.title for r in recommended.values() for e in r.evidence}
+    assert cited == {"Alien"}
+    assert evidence_item_ids(user=newcomer, item=films["Ran"]) == []
+    assert evidence_item_ids(user=newcomer, item=films["Aliens"]) == [films["Alien"].pk]
