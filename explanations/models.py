@@ -26,6 +26,9 @@ class Explanation(models.Model):
     text = models.TextField(blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, blank=True)
     verdict = models.TextField(blank=True, help_text="Why the guard rejected generated text, if it did.")
+    first_attempt = models.BooleanField(
+        default=False, help_text="Generated, and accepted from the first round of candidates (no retry)."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -19,7 +19,7 @@ from explanations.selectors import explanation_cache_key, explanation_key
 from feedback.models import Rating
 from language.prompts import PROMPT_VERSION, template_reason
 from language.reasons import write_reasons
-from recommendations.selectors import evidence_item_ids, intent_parse, recommendations_for_user
+from recommendations.selectors import RecommendationList, evidence_item_ids, intent_parse, recommendations_for_user
 
 # After training, reasons are written ahead for the top few items of the most recently active users.
 PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3
@@ -69,9 +69,49 @@ def explanation_request(
     return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
 
 
+def explanations_request_page(*, recommendations: RecommendationList) -> int:
+    """Ask, in one go, for the reasons a page of recommendations will show, so that one generation task
+    writes them together (in batches of RECSITE_REASON_BATCH_SIZE) instead of one task per item. Reasons
+    ready in the cache are skipped; a key already asked for is never enqueued twice (a flag per key in the
+    cache, however many pages race). Returns how many were enqueued. At most three queries.
+
+    With tasks in process (no broker) it asks for nothing: the page would wait on the generator, so each
+    reason is written when the page's script asks for it."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    summary = recommendations.intent.describe() if recommendations.intent else ""
+    wanted = {explanation_key(r.item.pk, [e.item_id for e in r.evidence], summary): r for r in recommendations}
+    ready = cache.get_many([explanation_cache_key(key) for key in wanted]) if wanted else {}
+    open_keys = [key for key in wanted if explanation_cache_key(key) not in ready]
+    existing = set(Explanation.objects.filter(key__in=open_keys).values_list("key", flat=True)) if open_keys else set()
+    missing = [key for key in open_keys if key not in existing]
+    if not missing:
+        return 0
+    Explanation.objects.bulk_create(
+        [
+            Explanation(
+                key=key,
+                item=wanted[key].item,
+                evidence_item_ids=[e.item_id for e in wanted[key].evidence],
+                intent=summary,
+                model_name=generator_name(),
+                prompt_version=PROMPT_VERSION,
+            )
+            for key in missing
+        ],
+        ignore_conflicts=True,
+    )
+    ids = dict(Explanation.objects.filter(key__in=missing).values_list("key", "pk"))
+    mine = [ids[key] for key in missing if key in ids and cache.add(f"explanation-asked:{key}", 1, timeout=600)]
+    batch = settings.RECSITE_REASON_BATCH_SIZE
+    for start in range(0, len(mine), batch):
+        _explanations_enqueue(mine[start : start + batch])
+    return len(mine)
+
+
 def explanations_generate(*, explanation_ids: list[int], batch_size: int | None = None) -> int:
-    """Write the pending reasons among `explanation_ids`, `batch_size` prompts at a time: generated text
-    if it passes the guard, one stricter retry, else the template. Returns how many were written.
+    """Write the pending reasons among `explanation_ids`, `batch_size` items at a time: the best candidate
+    that passes the guard, one stricter retry, else the template. Returns how many were written.
 
     Idempotent: reasons already ready (or gone) are left as they are, also when two workers race.
     """
@@ -98,6 +138,7 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
             text=outcome.text,
             source=outcome.source,
             verdict=outcome.verdict,
+            first_attempt=outcome.first_attempt,
             updated=timezone.now(),
         )
     for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):

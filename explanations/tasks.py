@@ -4,12 +4,14 @@ from django.conf import settings
 
 from explanations.generation import generator
 from explanations.services import explanations_generate, explanations_precompute
+from language.server import GeneratorUnavailable
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=(ConnectionError, GeneratorUnavailable), retry_backoff=True, max_retries=8)
 def explanations_generate_task(explanation_ids: list[int]) -> None:
     """Write a batch of pending reasons (routed to the `llm` queue). Those done already, or gone, are
-    skipped: running twice is harmless."""
+    skipped: running twice is harmless. A generator server that does not answer leaves them pending, and
+    the task is retried later, with backoff."""
     explanations_generate(explanation_ids=explanation_ids)
 
 

@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from catalog.selectors import item_featured
 from explanations.api import explanation_url
+from explanations.services import explanations_request_page
 from language.intent import ParsedIntent
 from recommendations.api import MAX_INTENT
 from recommendations.selectors import recommendations_for_user
@@ -51,6 +52,7 @@ class HomeView(TemplateView):
             error, asked = str(exc), ""
             result = recommendations_for_user(user=user, n=HOME_ITEMS)
         intent = asked or None
+        explanations_request_page(recommendations=result)  # the page's reasons, written together
         return super().get_context_data(
             asked=asked,
             error=error,

@@ -1,7 +1,7 @@
 """Steering generation toward grounded words: a logits processor that lets each row of a batch continue
 only with the words of its own vocabulary (language.grounding.allowed_words), with punctuation between
 words and a newline to end the line. Words are followed token by token through tries of their spellings
-(" word", " Word", " words"), so a row can never start a word that is not in its vocabulary.
+(" word", " Word"), so a row can never start a word that is not in its vocabulary.
 
 Token ids of spellings, and a tokenizer's punctuation and line ends, are found once per process.
 """
@@ -9,7 +9,8 @@ Token ids of spellings, and a tokenizer's punctuation and line ends, are found o
 import re
 from functools import cache
 
-PUNCTUATION = re.compile(r"^\s?[,.;:!?()'\"-]+$")
+# Between words; not "-": a hyphen belongs inside a word a vocabulary spells ("sci-fi"), never dangling.
+PUNCTUATION = re.compile(r"^\s?[,.;:!?()'\"]+$")
 END = "\n"
 
 
@@ -60,6 +61,7 @@ class GroundedWords:
         self.punctuation, self.end = set(punctuation), set(end)
         self.nodes: list[_Node] = []
         self.ended = [False] * len(vocabularies)
+        self.written: list[list[int]] = [[] for _ in vocabularies]
         self._allowed_cache: dict[tuple[int, int], list[int]] = {}
 
     def __call__(self, input_ids, scores):
@@ -70,10 +72,22 @@ class GroundedWords:
                 self._advance(row, token)
         mask = self._torch.full_like(scores, float("-inf"))
         for row, node in enumerate(self.nodes):
-            mask[row, list(self.eos) if self.ended[row] else self._allowed(row, node)] = 0.0
+            allowed = list(self.eos) if self.ended[row] else self._unrepeated(row, self._allowed(row, node))
+            mask[row, allowed] = 0.0
         return scores + mask
 
+    def _unrepeated(self, row: int, allowed: list[int]) -> list[int]:
+        """`allowed` less the tokens that would write again three tokens this row has written (a loop); the
+        prompt does not count, so a title it names may still be written."""
+        written = self.written[row]
+        if len(written) < 2:
+            return allowed
+        last = (written[-2], written[-1])
+        repeats = {written[i + 2] for i in range(len(written) - 2) if (written[i], written[i + 1]) == last}
+        return [token for token in allowed if token not in repeats] if repeats else allowed
+
     def _advance(self, row: int, token: int) -> None:
+        self.written[row].append(token)
         node, root = self.nodes[row], self.roots[row]
         if token in self.end:
             self.ended[row] = True
@@ -99,10 +113,7 @@ def _encode(tokenizer, text: str) -> tuple[int, ...]:
 
 
 def _spellings(word: str) -> set[str]:
-    forms = {word, word.lower(), word[:1].upper() + word[1:]}
-    if word.isalpha() and len(word) >= 3:
-        forms |= {form + "s" for form in list(forms)}
-    return {" " + form for form in forms}
+    return {" " + form for form in (word, word.lower(), word[:1].upper() + word[1:])}
 
 
 def _ids(value) -> set[int]:

@@ -40,7 +40,8 @@ class Domain:
     series_words: tuple[str, ...]  # words that make an item one of a title's ("a Batman movie")
     category_label: str  # "Genres"
     trailing_articles: tuple[str, ...]  # "Matrix, The" -> "The Matrix"
-    synonyms: dict[str, tuple[str, ...]]  # category key -> phrases that name it
+    synonyms: dict[str, tuple[str, ...]]  # category key -> phrases that name it in a request
+    descriptions: dict[str, tuple[str, ...]]  # category key -> words true of every item in it, for reasons
     combined: dict[str, tuple[str, ...]]  # phrase -> category keys it names together
     examples: tuple[Example, ...]
 
@@ -60,6 +61,7 @@ class Domain:
                 category_label=data["categories"]["label"],
                 trailing_articles=tuple(titles.get("trailing_articles", ())),
                 synonyms={key: tuple(phrases) for key, phrases in data.get("synonyms", {}).items()},
+                descriptions={key: tuple(words) for key, words in data.get("descriptions", {}).items()},
                 combined={phrase: tuple(keys) for phrase, keys in data.get("combined", {}).items()},
                 examples=tuple(
                     Example(

@@ -93,10 +93,10 @@ def fact_words(facts: ReasonFacts, *, domain: Domain) -> FactWords:
     keys = {_key(name): name for name in facts.categories}
     for name in facts.categories:
         add(CATEGORY, name, name.replace("-", " ") + " " + name)
-    for key, phrases in domain.synonyms.items():
+    for key, words in domain.descriptions.items():
         if key in keys:
-            for phrase in phrases:
-                add(CATEGORY, keys[key], phrase)
+            for word in words:
+                add(CATEGORY, keys[key], word)
     for tag in facts.tags:
         add(TAG, tag, tag)
     for title in facts.evidence_titles:
@@ -176,8 +176,8 @@ def is_informative(text: str, facts: ReasonFacts, *, domain: Domain) -> bool:
 
 
 def allowed_words(facts: ReasonFacts, *, domain: Domain) -> set[str]:
-    """Every word a reason for `facts` may use, as written in the facts (for steering the generator)."""
-    words = set(FUNCTION_WORDS | CLOSED_WORDS)
+    """Every word a reason for `facts` may use, as written in the facts, with the plural of each fact word
+    (for steering the generator: it may write no other word)."""
     texts = [facts.title, domain.natural_title(facts.title), *facts.categories, *facts.tags, facts.intent]
     texts += [form for title in facts.evidence_titles for form in (title, domain.natural_title(title))]
     texts += [domain.noun, domain.kind, domain.plural, *domain.item_words]
@@ -185,10 +185,15 @@ def allowed_words(facts: ReasonFacts, *, domain: Domain) -> set[str]:
         decade = facts.year // 10 * 10
         texts.append(f"{facts.year} {decade}s")
     keys = {_key(name) for name in facts.categories}
-    texts += [phrase for key, phrases in domain.synonyms.items() if key in keys for phrase in phrases]
-    for text in texts:
-        words.update(WORD.findall(text or ""))
-    return words
+    described = [
+        *facts.categories,
+        *(word for key, words in domain.descriptions.items() if key in keys for word in words),
+    ]
+    found = {word for text in [*texts, *described] for word in WORD.findall(text or "")}
+    # "comedies", "thrillers": plurals of what describes the item, never of a title's or a tag's words
+    nouns = {word for text in described for word in WORD.findall(text)}
+    plurals = {(word[:-1] + "ies" if word.endswith("y") else f"{word}s") for word in nouns if word.isalpha()}
+    return found | plurals | FUNCTION_WORDS | CLOSED_WORDS
 
 
 def forms(word: str) -> set[str]:

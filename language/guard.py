@@ -77,9 +77,12 @@ class ReasonGuard:
         given = {facts.title, natural(facts.title), *liked, *facts.tags, *([facts.intent] if facts.intent else [])}
         problems += _misuses_a_liked_title(stripped, liked - {facts.title, natural(facts.title)}, domain=self.domain)
         labelled = stripped  # for the label check: the titles given stand as "_" ("Indie Game: The Movie")
+        prompt_rest = prompt  # for the echo check: a title given is no echo, however long
         for title in sorted(given, key=len, reverse=True):
-            rest = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", rest, flags=re.IGNORECASE)
-            labelled = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", "_", labelled, flags=re.IGNORECASE)
+            pattern = rf"(?<!\w){re.escape(title)}(?!\w)"
+            rest = re.sub(pattern, " ", rest, flags=re.IGNORECASE)
+            labelled = re.sub(pattern, "_", labelled, flags=re.IGNORECASE)
+            prompt_rest = re.sub(pattern, " _ ", prompt_rest, flags=re.IGNORECASE)
         if len(stripped) < MIN_LENGTH or len(rest) > MAX_LENGTH:
             problems.append(f"length {len(stripped)} outside {MIN_LENGTH}-{MAX_LENGTH} (titles aside)")
         if len([word for word in WORD.findall(rest) if word.lower() not in FUNCTION_WORDS]) < 2:
@@ -97,7 +100,7 @@ class ReasonGuard:
             if word not in reported
         ]
         problems += _repetition(rest)
-        if self.prompt_labels.search(labelled) or _echoes(stripped, prompt):
+        if self.prompt_labels.search(labelled) or _echoes(labelled.replace("_", " _ "), prompt_rest):
             problems.append("echoes the prompt")
         return Verdict(ok=not problems, problems=tuple(problems))
 
@@ -126,8 +129,11 @@ class ReasonGuard:
 
     def _names(self, text: str, facts: ReasonFacts) -> list[str]:
         """Runs of two or more capitalised words are names or titles; we only gave the item's and the
-        liked items' titles (already removed), and category names."""
+        liked items' titles (already removed, and their words: "fans of Indiana Jones"), the tags, and
+        category names."""
+        given = (facts.title, *facts.evidence_titles, *facts.tags)
         allowed = {name.lower() for name in self.category_names}
+        allowed |= {word.lower() for text in given for word in re.findall(r"[\w'\u2019-]+", text)}
         problems = []
         for run in re.findall(r"(?:\b[A-Z][\w'\u2019-]*(?:\s+|$)){2,}", text):
             words = [w for w in run.split() if w.lower() not in COMMON_CAPITALISED and w.lower() not in allowed]

@@ -49,17 +49,20 @@ def completion_prompt(facts: ReasonFacts, *, domain: Domain, opening: str = "", 
 
 def reason_openings(facts: ReasonFacts, *, domain: Domain) -> tuple[str, ...]:
     """How one item's candidates begin, each a prompt of its own (so even greedy decoding, or a server,
-    gives different candidates): free, and at a link from the item to this user's facts, the liked title
-    that led to it or the request, with one of its categories (or its decade) already named, so that the
+    gives different candidates): free, and at each link from the item to this user's facts, the liked title
+    that led to it and the request, with one of its categories (or its decade) already named, so that the
     reason ties at least two facts together."""
     title = domain.natural_title(facts.title)
     asked = [name for name in facts.categories if name.lower() in facts.intent.lower()] if facts.intent else []
     category = (asked or list(facts.categories) or [""])[0].lower()
     described = f"{title} is {_article(category)} {category}" if category else f"{title} is a"
+    openings = [""]
     if facts.evidence_titles:
-        return ("", f"Because you liked {domain.natural_title(facts.evidence_titles[0])}, {described}")
-    if facts.intent:
-        return ("", f"For your request, {described}")
+        openings.append(f"Because you liked {domain.natural_title(facts.evidence_titles[0])}, {described}")
+    if facts.intent:  # "with" asks the model to say what else fits: the model tends to stop after a category
+        openings.append(f"For your request, {described} with")
+    if len(openings) > 1:
+        return tuple(openings)
     if facts.year:
         decade = f"{facts.year // 10 * 10}s"
         return ("", f"{title} is {_article(decade)} {decade} {category}".rstrip())
@@ -110,7 +113,8 @@ def template_reason(facts: ReasonFacts, *, domain: Domain) -> str:
     article = "an" if description[:1] in "aeiouAEIOU8" or description.startswith(("11", "18")) else "a"
     if facts.evidence_titles:
         liked = _join(tuple(domain.natural_title(title) for title in facts.evidence_titles[:2]))
-        return f"Because you liked {liked}: {article} {description}."
+        fits = f" that fits your request ({facts.intent})" if facts.intent else ""
+        return f"Because you liked {liked}: {article} {description}{fits}."
     title = domain.natural_title(facts.title)
     if facts.intent:
         return f"{title} is {article} {description} that fits your request ({facts.intent})."

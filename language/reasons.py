@@ -12,6 +12,8 @@ from language.guard import ReasonGuard, Verdict
 from language.prompts import ReasonFacts, completion_prompt, reason_openings, reason_text, template_reason
 
 GENERATED, TEMPLATE = "generated", "template"
+# Enough for two short sentences after an opening; a row that has not ended by then holds up its batch.
+MAX_NEW_TOKENS = 40
 
 Generate = Callable[..., list[str]]  # (prompts, *, vocabularies) -> one line per prompt
 
@@ -60,12 +62,15 @@ def write_reasons(
             vocabularies = [allowed_words(facts[index], domain=domain) for index, _ in attempts]
             accepted: dict[int, list[str]] = {}
             for (index, opening), prompt, continuation in zip(
-                attempts, prompts, generate(prompts, vocabularies=vocabularies), strict=True
+                attempts,
+                prompts,
+                generate(prompts, vocabularies=vocabularies, max_new_tokens=MAX_NEW_TOKENS),
+                strict=True,
             ):
                 text = reason_text(opening, continuation)
                 # The opening is the prompt's own last words: only what the model wrote may echo the prompt.
                 verdict = guard.check(text, facts[index], prompt=prompt.removesuffix(opening))
-                if opening and _content_words(continuation) < 2:
+                if opening and _content_words(continuation) < 1:
                     verdict = Verdict(ok=False, problems=(*verdict.problems, "adds next to nothing to its opening"))
                 if verdict.ok:
                     accepted.setdefault(index, []).append(text)

@@ -119,15 +119,26 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
-else:
+# The embedded default's background work (`make demo`): with no server at all, a broker in files under
+# this folder, and a cache in files beside it, shared by the site and the worker it starts.
+RECSITE_FILE_BROKER = env.str("RECSITE_FILE_BROKER", default="")
+if not REDIS_URL and RECSITE_FILE_BROKER:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(Path(RECSITE_FILE_BROKER) / "cache"),
+        }
+    }
+elif not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or ("filesystem://" if RECSITE_FILE_BROKER else ""))
 # No broker: run tasks in-process, so the embedded default works with nothing installed.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -148,6 +159,11 @@ CELERY_WORKER_TIMER_PRECISION = 0.1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_TASK_TIME_LIMIT),
 }
+if CELERY_BROKER_URL == "filesystem://":  # messages are files: the site writes them, the worker takes them
+    (Path(RECSITE_FILE_BROKER) / "queue").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= dict.fromkeys(
+        ("data_folder_in", "data_folder_out"), str(Path(RECSITE_FILE_BROKER) / "queue")
+    )
 # `default` for database work, `llm` for model inference (run those workers on the GPU host).
 CELERY_TASK_QUEUES = (
     Queue("default", routing_key="default"),
@@ -300,8 +316,13 @@ MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
 RECSITE_ALGORITHM = env.str("RECSITE_ALGORITHM", default="item-knn")
 # The sentence encoder's backend (recommendations.serving.ENCODERS).
 RECSITE_ENCODER_BACKEND = env.str("RECSITE_ENCODER_BACKEND", default="sentence-transformers")
-# The reason generator's backend (explanations.generation.GENERATORS); part of every reason's cache key.
+# The reason generator's backend (explanations.generation.GENERATORS); part of every reason's cache key:
+# `inprocess` (a local model, CUDA when there is one) or `openai`, any OpenAI-compatible completions
+# server at RECSITE_GENERATOR_URL serving RECSITE_GENERATOR_MODEL (vLLM on the GPU host: docs/DEPLOY.md).
 RECSITE_GENERATOR_BACKEND = env.str("RECSITE_GENERATOR_BACKEND", default="inprocess")
+RECSITE_GENERATOR_URL = env.str("RECSITE_GENERATOR_URL", default="")
+RECSITE_GENERATOR_MODEL = env.str("RECSITE_GENERATOR_MODEL", default="")
+RECSITE_GENERATOR_TIMEOUT = env.float("RECSITE_GENERATOR_TIMEOUT", default=30.0)
 # What the catalogue is about: a domain name (language.domain.DOMAINS) or the path of a domain TOML file.
 RECSITE_DOMAIN = env.str("RECSITE_DOMAIN", default="movies")
 # Sentence encoder for intent understanding: any sentence-transformers model folder. Unset: the

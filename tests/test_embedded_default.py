@@ -1,9 +1,12 @@
-"""The newcomer's path: no DATABASE_URL and no broker, so SQLite under var/ and eager tasks."""
+"""The newcomer's path: no DATABASE_URL and no broker, so SQLite under var/ and eager tasks, or a broker
+in files and a real worker, as `make demo` runs them."""
+
+import time
 
 import pytest
 
 from tests.dataset_files import write_csv
-from tests.processes import manage
+from tests.processes import celery_worker, manage, stop
 
 pytestmark = pytest.mark.slow
 
@@ -44,3 +47,40 @@ def test_a_malformed_import_exits_non_zero_with_one_line_and_changes_nothing(tmp
         "CommandError: ratings.csv line 3: rating 9 is outside 0.5-5.0; nothing was imported"
     ]
     assert report.stdout.split()[-2:] == ["0", "0"]
+
+
+ASK_REASON = (
+    "from django.contrib.auth import get_user_model; from catalog.models import Item; "
+    "from explanations.services import explanation_request; from recsite.celery import app; "
+    "result = explanation_request(user=get_user_model().objects.get(username='ml-1'), "
+    "item=Item.objects.get(title='Heat')); print(app.conf.task_always_eager, result.status)"
+)
+REASON_STATE = (
+    "from explanations.models import Explanation; print(*Explanation.objects.values_list('status', 'source').get())"
+)
+
+
+def test_with_a_file_broker_a_real_worker_writes_reasons_in_the_background(tmp_path, tiny_model):
+    """`make demo`'s background work with no server installed: the request only asks; the worker writes."""
+    env = {
+        "DJANGO_DEBUG": "true",
+        "RECSITE_VAR_DIR": str(tmp_path / "var"),
+        "RECSITE_FILE_BROKER": str(tmp_path / "broker"),
+        "RECSITE_GENERATOR_PATH": str(tiny_model),
+    }
+    assert manage("migrate", "--no-input", env=env).returncode == 0
+    assert manage("import_movielens", str(write_csv(tmp_path / "data")), env=env).returncode == 0
+    assert manage("train", env=env).returncode == 0
+
+    asked = manage("shell", "--no-imports", "-c", ASK_REASON, env=env)
+    assert asked.stdout.split() == ["False", "pending"], asked.stderr
+    worker = celery_worker(queues="default,llm", env=env)
+    try:
+        for _ in range(120):
+            state = manage("shell", "--no-imports", "-c", REASON_STATE, env=env).stdout.split()
+            if state[:1] == ["ready"]:
+                break
+            time.sleep(0.5)
+    finally:
+        stop(worker)
+    assert state == ["ready", "template"]  # the tiny model's words are all refused

@@ -12,6 +12,7 @@ from django.db import connection
 from explanations.models import Explanation
 from explanations.services import explanation_request, explanations_generate, explanations_precompute
 from explanations.tasks import explanations_generate_task
+from language.server import GeneratorUnavailable
 from recommendations.services.training import model_train
 from recsite.celery import app as celery_app
 
@@ -131,3 +132,19 @@ def test_one_call_writes_a_batch_and_skips_what_is_ready(world):
 
     assert set(Explanation.objects.values_list("status", flat=True)) == {"ready"}
     assert explanation_request(user=user, item=films["Ran"]).status == "ready"
+
+
+@pytest.mark.django_db
+def test_with_the_generator_server_down_the_reason_stays_pending_and_the_api_says_202(world, settings, client):
+    settings.RECSITE_GENERATOR_BACKEND = "openai"
+    settings.RECSITE_GENERATOR_URL, settings.RECSITE_GENERATOR_MODEL = "http://127.0.0.1:9", "smollm2"
+    user, aliens = world["newcomer"], world["films"]["Aliens"]
+    asked = explanation_request(user=user, item=aliens, enqueue=lambda explanation_id: None)
+
+    with pytest.raises(GeneratorUnavailable):
+        explanations_generate(explanation_ids=[asked.explanation_id])
+
+    assert Explanation.objects.get().status == "pending"
+    assert Explanation.objects.get().model_name == "openai/smollm2"
+    client.force_login(user)
+    assert client.get(f"/api/v1/explanations/?item={aliens.pk}").status_code == 202

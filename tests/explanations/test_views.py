@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from explanations.models import Explanation
 from explanations.views import Chip, intent_chips
 from language.intent import ParsedIntent
 from recommendations.services.embeddings import item_embeddings_refresh
@@ -58,3 +59,21 @@ def test_asking_in_words_shows_chips_and_keeps_to_them(client, taste_world, clea
     assert "For “a drama, nothing sci-fi”" in page
     assert {r["item"].title for r in response.context["recommendations"]} == {"Heat", "Ran", "Brazil"}
     assert "intent=a+drama%2C+nothing+sci-fi" in page
+
+
+def test_a_pages_reasons_are_asked_for_together_in_one_task(
+    client, taste_world, clean_cache, llm_queue, django_capture_on_commit_callbacks
+):
+    model_train()
+    client.force_login(taste_world["newcomer"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("home"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("home"))  # asked for already: nothing more
+        reason = client.get(f"/api/v1/explanations/?item={taste_world['films']['Aliens'].pk}")
+
+    assert Explanation.objects.count() == 5  # every film the newcomer has not rated
+    assert set(Explanation.objects.values_list("status", flat=True)) == {"pending"}
+    assert llm_queue() == 1
+    assert reason.status_code == 202  # the page's row, not a second task

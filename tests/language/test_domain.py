@@ -24,6 +24,8 @@ trailing_articles = ["The", "Der"]
 [synonyms]
 humour = ["funny", "witty"]
 fantasy = ["dragons", "wizards"]
+[descriptions]
+fantasy = ["fantasy", "magical"]
 [[examples]]
 title = "Good Omens"
 year = 1990
@@ -61,8 +63,9 @@ def test_the_guard_refuses_its_labels_and_its_synonyms_for_categories_the_item_l
     guard = ReasonGuard(SUBJECTS, titles=["Mort", "Hobbit, The"], domain=BOOKS)
     facts = ReasonFacts(title="Hobbit, The", year=1937, categories=("Fantasy",), evidence_titles=("Mort",))
 
-    assert guard.check("The Hobbit is a fantasy with dragons and wizards.", facts).ok
-    assert not guard.check("The Hobbit is a witty fantasy with dragons.", facts).ok  # Humour, which it is not
+    assert guard.check("The Hobbit is a magical fantasy, like Mort.", facts).ok
+    assert not guard.check("The Hobbit is a fantasy with dragons.", facts).ok  # asked-for words, not facts
+    assert not guard.check("The Hobbit is a witty fantasy.", facts).ok  # Humour, which it is not
     assert not guard.check("The Hobbit is a good read. Subjects: Fantasy", facts).ok
 
 

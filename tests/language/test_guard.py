@@ -34,7 +34,7 @@ def guard():
     [
         "Galaxy Quest is a fun sci-fi adventure with plenty of comedy.",
         "A sci-fi comedy from the 90s, like Men in Black.",
-        "Because you liked Star Trek: First Contact, this 1999 space comedy should appeal.",
+        "Because you liked Star Trek: First Contact, this 1999 sci-fi comedy should appeal.",
         "A spoof of sci-fi adventures, with plenty of comedy.",
     ],
 )

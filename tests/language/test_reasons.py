@@ -30,7 +30,7 @@ class ScriptedModel:
         self.batches: list[list[str]] = []
         self.vocabularies: list[set[str]] = []
 
-    def generate(self, prompts: list[str], *, vocabularies=None) -> list[str]:
+    def generate(self, prompts: list[str], *, vocabularies=None, max_new_tokens: int = 48) -> list[str]:
         self.batches.append(prompts)
         self.vocabularies += vocabularies or []
         out = []
