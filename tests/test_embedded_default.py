@@ -55,8 +55,10 @@ ASK_REASON = (
     "result = explanation_request(user=get_user_model().objects.get(username='ml-1'), "
     "item=Item.objects.get(title='Heat')); print(app.conf.task_always_eager, result.status)"
 )
+# The reason asked for (training also asked the worker to write ahead the reasons of recent users).
 REASON_STATE = (
-    "from explanations.models import Explanation; print(*Explanation.objects.values_list('status', 'source').get())"
+    "from explanations.models import Explanation; "
+    "print(*Explanation.objects.filter(item__title='Heat').values_list('status', 'source').first())"
 )
 
 
