@@ -60,11 +60,8 @@ def model_train(
     marked = list(DirtyItem.objects.values_list("item_id", "marked"))  # before the ratings: all are in them
     ratings = _ratings_indexed()
     model = recommender.fit(
-        ratings.user_idx,
-        ratings.item_idx,
-        ratings.values,
-        n_users=ratings.n_users,
-        n_items=len(ratings.item_ids),
+        *ratings.triples,
+        **ratings.shape,
         params=params,
         on_progress=(lambda done: on_progress(done, len(ratings.item_ids))) if on_progress else None,
     )
@@ -99,14 +96,7 @@ def training_run_start(*, blocks: int, algorithm: str | None = None, params=None
         return running
     marked = list(DirtyItem.objects.values_list("item_id", "marked"))
     ratings = _ratings_indexed()
-    data = recommender.prepare(
-        ratings.user_idx,
-        ratings.item_idx,
-        ratings.values,
-        n_users=ratings.n_users,
-        n_items=len(ratings.item_ids),
-        params=params,
-    )
+    data = recommender.prepare(*ratings.triples, **ratings.shape, params=params)
     with transaction.atomic():
         run = TrainingRun.objects.create(
             algorithm=recommender.name,
@@ -216,6 +206,15 @@ class _IndexedRatings:
     values: np.ndarray
     n_users: int
     item_ids: np.ndarray  # the item pk of each item index, sorted
+
+    @property
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What an algorithm's fit takes first: user indices, item indices, values."""
+        return self.user_idx, self.item_idx, self.values
+
+    @property
+    def shape(self) -> dict[str, int]:
+        return {"n_users": self.n_users, "n_items": len(self.item_ids)}
 
 
 def _ratings_indexed() -> _IndexedRatings:
