@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from language.domain import Domain
 
-PROMPT_VERSION = "grounded-1"
+PROMPT_VERSION = "grounded-2"
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def test_the_prompt_holds_the_facts_and_leaves_the_reason_open():
         "Movie: Galaxy Quest\nYear: 1999\nGenres: Adventure, Comedy, Sci-Fi\nTags: spoof\n"
         "Liked: Men in Black, Star Trek: First Contact\nReason:"
     )
-    assert prompt.count("Reason:") == 4  # three worked examples, then ours
+    assert prompt.count("Reason:") == len(MOVIES.examples) + 1 == 3  # the worked examples, then ours
     assert "Use only the movie, year, genres and liked titles given." in strict
     assert strict.endswith("Liked: Men in Black, Star Trek: First Contact\nReason: Galaxy Quest")
     assert PROMPT_VERSION
