@@ -78,6 +78,7 @@ bench: install-dev
 	$(PY) benchmarks/fault_runs.py
 	$(PY) benchmarks/intent_eval.py
 	$(PY) benchmarks/layers.py
+	$(PY) benchmarks/demo_reasons.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/explain_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/freshness_bench.py
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) benchmarks/api_load.py
