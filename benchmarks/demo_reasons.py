@@ -106,7 +106,9 @@ def _measure(base: str, username: str, password: str, limit: float) -> dict:
             time.sleep(0.5)
     login = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)[1]
-    form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/health/"}
+    )
     opener.open(urllib.request.Request(f"{base}/accounts/login/", data=form.encode(), headers={"Referer": base}))
     started = time.perf_counter()
     page = opener.open(f"{base}/", timeout=60).read().decode()
