@@ -12,7 +12,7 @@ from catalog.models import Category, Item
 from feedback.models import FeedbackEvent, Rating
 from language.intent import ParsedIntent
 from recengine.scoring import blend
-from recommendations.serving import ServingModel, embedding_index, intent_parser, serving_model, serving_model_of
+from recommendations.serving import ServingModel, embedding_index, parsed_request, serving_model, serving_model_of
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def _popular_by_count(*, exclude: np.ndarray, n: int, slugs: list[str]) -> list[
 
 def intent_parse(text: str) -> ParsedIntent:
     """The request understood against the catalogue's categories; ValueError when empty or too long."""
-    return intent_parser().parse(text)
+    return parsed_request(text)
 
 
 def _for_intent(

@@ -3,6 +3,7 @@ the sentence encoder and the request parser. Each loads once per process and rel
 mirrors changed (a new version or revision, new vectors, other categories); selectors read through it."""
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.db.models import Max
 from catalog.domain import catalogue_domain, category_vocabulary
 from catalog.models import Item
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
-from language.intent import IntentParser
+from language.intent import IntentParser, ParsedIntent
 from recengine.recommender import Recommender, params_for, recommender_class
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
 
@@ -179,8 +180,37 @@ def intent_parser() -> IntentParser:
     global _parser
     names, aliases = category_vocabulary()
     model, domain = encoder(), catalogue_domain()
-    mirrors = (names, tuple(sorted(aliases.items())), embedding_index().latest_year, model.name, domain)
+    mirrors = (
+        names,
+        tuple(sorted(aliases.items())),
+        embedding_index().latest_year,
+        model.name,
+        settings.RECSITE_DOMAIN,
+    )
     if _parser is None or _parser[0] != mirrors:
         parser = IntentParser(list(names), current_year=mirrors[2], domain=domain, aliases=aliases, encode=model.encode)
         _parser = (mirrors, parser)
     return _parser[1]
+
+
+# Requests in words, parsed: each distinct text is parsed (and encoded) once per process and catalogue state.
+PARSED_REQUESTS = 1024
+_parsed: OrderedDict[tuple, ParsedIntent] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def parsed_request(text: str) -> ParsedIntent:
+    """`text` understood by the current parser, from a per-process cache of the last PARSED_REQUESTS texts
+    (a reason asked for again parses its request without the encoder). ValueError when empty or too long."""
+    parser = intent_parser()
+    key = (_parser[0], text)
+    with _parsed_lock:
+        if key in _parsed:
+            _parsed.move_to_end(key)
+            return _parsed[key]
+    parsed = parser.parse(text)
+    with _parsed_lock:
+        _parsed[key] = parsed
+        while len(_parsed) > PARSED_REQUESTS:
+            _parsed.popitem(last=False)
+    return parsed

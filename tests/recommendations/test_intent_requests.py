@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from language.encoder import PACKAGED_WEIGHTS_SHA256, EncoderError, SentenceEncoder, packaged_model_path
 from recommendations import serving
 from recommendations.models import ItemEmbedding
-from recommendations.selectors import recommendations_for_user
+from recommendations.selectors import intent_parse, recommendations_for_user
 from recommendations.services.embeddings import item_embeddings_refresh
 from recommendations.services.training import model_train
-from tests.factories import ItemFactory, RatingFactory, UserFactory
+from tests.factories import CategoryFactory, ItemFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,11 @@ def test_a_user_whose_ratings_the_model_does_not_know_still_gets_results(embedde
 
     assert {r.item.title for r in result} == {"Alien", "Aliens", "Predator"}
     assert all(r.evidence == () for r in result)
+
+
+def test_a_request_is_parsed_once_per_process_until_the_catalogue_changes(embedded_world):
+    first = intent_parse("light sci-fi from the 80s")
+
+    assert intent_parse("light sci-fi from the 80s") is first  # no second encoder call
+    CategoryFactory(name="Western", slug="western")
+    assert intent_parse("light sci-fi from the 80s") is not first
