@@ -153,19 +153,12 @@ def linked_kinds(text: str, facts: ReasonFacts, *, domain: Domain, words: FactWo
     every fact it is in ("sci-fi" both for the category and for a request for sci-fi); words of the titles
     given count only for the title they are written in."""
     words = words or fact_words(facts, domain=domain)
-    natural = domain.natural_title
-    rest = text
-    for title in sorted({facts.title, natural(facts.title)}, key=len, reverse=True):
-        rest = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", rest, flags=re.IGNORECASE)
-    kinds = set()
-    for title in facts.evidence_titles:
-        for form in {title, natural(title)}:
-            if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", rest, flags=re.IGNORECASE):
-                kinds.add(LIKED)
-                rest = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", " ", rest, flags=re.IGNORECASE)
-    for word in WORD.findall(rest):
-        if word.lower() not in FUNCTION_WORDS:
-            kinds |= {kind for kind, _ in words.lookup(word)}
+    spans = _title_spans(text, facts, domain=domain)
+    kinds = {kind for _, _, (kind, _) in spans}
+    for match in WORD.finditer(text):
+        inside = any(start <= match.start() < end for start, end, _ in spans)
+        if not inside and match[0].lower() not in FUNCTION_WORDS:
+            kinds |= {kind for kind, _ in words.lookup(match[0])}
     return kinds & LINKING_KINDS
 
 
