@@ -1,10 +1,25 @@
 import secrets
+import time
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Category, Item
+from catalog.selectors import CATALOGUE_VERSION_KEY
+
+
+def catalogue_changed() -> None:
+    """Tell every process that items changed (now and again when the transaction commits), so what it derived from
+    them (the titles a request may name, parsed requests) is rebuilt. Sent on every save and delete of
+    an item; bulk writes call it themselves."""
+
+    def bump() -> None:
+        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
+
+    bump()  # now, for this transaction's own reads
+    transaction.on_commit(bump)  # and again once others can see the change
 
 
 def item_set_flags(*, items: QuerySet[Item], is_active: bool | None = None, is_featured: bool | None = None) -> int:
@@ -14,7 +29,10 @@ def item_set_flags(*, items: QuerySet[Item], is_active: bool | None = None, is_f
     }
     if not changes:
         return 0
-    return items.exclude(**changes).update(**changes, updated=timezone.now())
+    changed = items.exclude(**changes).update(**changes, updated=timezone.now())
+    if changed:
+        catalogue_changed()
+    return changed
 
 
 STAFF_SOURCE = "staff"  # items created through the API or admin rather than imported

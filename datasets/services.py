@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Category, Item
+from catalog.services import catalogue_changed
 from datasets.importers import Dataset, DatasetError, DatasetItem, read_dataset
 from feedback.services import UpsertCounts, rating_bulk_upsert
 
@@ -66,6 +67,7 @@ def dataset_import(*, path: Path, source: str | None = None, show_progress: bool
             timestamps=ratings.timestamps,
             show_progress=show_progress,
         )
+        catalogue_changed()
     return ImportSummary(
         dataset=dataset,
         items=item_counts,

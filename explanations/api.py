@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +22,8 @@ from recommendations.api import (
     RecommendedItemSerializer,
     query_dict,
 )
-from recommendations.selectors import recommendations_for_user
+from recommendations.selectors import ConversationError, intent_fields, recommendations_for_user
+from recommendations.services.conversations import conversation_turn
 
 RETRY_AFTER_SECONDS = 2
 
@@ -29,6 +31,7 @@ RETRY_AFTER_SECONDS = 2
 class ExplanationQuerySerializer(serializers.Serializer):
     item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(is_active=True))
     intent = serializers.CharField(required=False, max_length=MAX_INTENT)
+    conversation = serializers.UUIDField(required=False, help_text="The reason for the conversation's list.")
 
 
 class ExplanationLinkSerializer(serializers.Serializer):
@@ -64,12 +67,26 @@ class RecommendationsView(APIView):
         summary="The user's recommendations (anonymous: the popular ones)",
     )
     def get(self, request: Request) -> Response:
-        query = RecommendationsQuerySerializer(data=query_dict(request, lists=("category",)))
+        query = RecommendationsQuerySerializer(data=query_dict(request, lists=("category", "remove")))
         query.is_valid(raise_exception=True)
-        intent = query.validated_data.get("intent")
-        result = recommendations_for_user(
-            user=request.user, n=query.validated_data["n"], categories=query.validated_data["category"], intent=intent
-        )
+        data = query.validated_data
+        intent, conversation = data.get("intent"), data.get("conversation")
+        if intent is None and conversation is None:
+            if data["remove"]:
+                raise ValidationError({"remove": ["only with an intent or a conversation"]})
+            result = recommendations_for_user(user=request.user, n=data["n"], categories=data["category"])
+        else:
+            try:
+                result = conversation_turn(
+                    user=request.user,
+                    text=intent,
+                    conversation_id=conversation,
+                    remove=data["remove"],
+                    n=data["n"],
+                    categories=data["category"],
+                )
+            except ConversationError as exc:
+                raise ValidationError({exc.field: [str(exc)]}) from None
         ready = explanations_ready(result)
         items = [
             {
@@ -78,11 +95,14 @@ class RecommendationsView(APIView):
                 "source": r.source,
                 "similarity": r.similarity,
                 "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
-                "explanation": {"status": "ready" if done else "not_ready", "url": explanation_url(r.item.pk, intent)},
+                "explanation": {
+                    "status": "ready" if done else "not_ready",
+                    "url": explanation_url(r.item.pk, conversation=result.conversation),
+                },
             }
             for r, done in zip(result, ready, strict=True)
         ]
-        intent_data = result.intent.as_dict() if result.intent else None
+        intent_data = intent_fields(result)
         return Response(RecommendationsSerializer({"intent": intent_data, "items": items}).data)
 
 
@@ -101,7 +121,15 @@ class ExplanationView(APIView):
         query = ExplanationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         item = query.validated_data["item"]
-        result = explanation_request(user=request.user, item=item, intent=query.validated_data.get("intent"))
+        try:
+            result = explanation_request(
+                user=request.user,
+                item=item,
+                intent=query.validated_data.get("intent"),
+                conversation=query.validated_data.get("conversation"),
+            )
+        except ConversationError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
         body = ExplanationSerializer(
             {
                 "status": result.status,
@@ -116,7 +144,10 @@ class ExplanationView(APIView):
         return Response(body, status=202, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def explanation_url(item_id: int, intent: str | None) -> str:
-    """Where the reason for an item (for a request) is fetched: the API, for apps and the site's script."""
+def explanation_url(item_id: int, intent: str | None = None, *, conversation: str | None = None) -> str:
+    """Where the reason for an item (for a request, or a conversation's) is fetched: the API, for apps and
+    the site's script."""
     params = {"item": item_id, **({"intent": intent} if intent else {})}
+    if conversation:
+        params["conversation"] = conversation
     return f"{reverse('api:explanation')}?{urlencode(params)}"

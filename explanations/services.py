@@ -19,7 +19,13 @@ from explanations.selectors import explanation_cache_key, explanation_key
 from feedback.models import Rating
 from language.prompts import PROMPT_VERSION, template_reason
 from language.reasons import write_reasons
-from recommendations.selectors import RecommendationList, evidence_item_ids, intent_parse, recommendations_for_user
+from recommendations.selectors import (
+    RecommendationList,
+    conversation_intent,
+    evidence_item_ids,
+    intent_parse,
+    recommendations_for_user,
+)
 
 # After training, reasons are written ahead for the top few items of the most recently active users.
 PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3
@@ -37,16 +43,26 @@ class ExplanationResult:
 
 
 def explanation_request(
-    *, user, item: Item, intent: str | None = None, enqueue: Callable[[int], None] | None = None
+    *,
+    user,
+    item: Item,
+    intent: str | None = None,
+    conversation: str | None = None,
+    enqueue: Callable[[int], None] | None = None,
 ) -> ExplanationResult:
     """Ask for the reason for recommending `item` to `user`: ready text from the cache or the database,
     or a pending reason created with exactly one generation task enqueued for its key, however many
     requests race. The reason endpoint calls this on GET: asking is what makes the reason exist.
 
-    `enqueue` takes the id of a newly created pending reason instead of the default (one task, on commit).
+    The request is `intent` (words), or the user's `conversation` as it stands (ConversationError when
+    unknown). `enqueue` takes the id of a newly created pending reason instead of the default (one task,
+    on commit).
     """
     evidence = evidence_item_ids(user=user, item=item)
-    summary = intent_parse(intent).describe() if intent else ""
+    if conversation:
+        summary = conversation_intent(user=user, conversation_id=conversation).describe()
+    else:
+        summary = intent_parse(intent).describe() if intent else ""
     key = explanation_key(item.pk, evidence, summary)
     cached = cache.get(explanation_cache_key(key))
     if cached:

@@ -1,8 +1,11 @@
 """The home page: the user's recommendations (a visitor's: the popular and featured items), or the
-answer to "What are you in the mood for?" with what was understood shown as chips. Reasons load after
-the page (static/js/reasons.js, from the explanations API)."""
+answer to "What are you in the mood for?": what was understood as chips (each removable with one click),
+the words not understood, and what was relaxed. The conversation lives in the session, so the next words
+refine the list ("only older ones") unless the user starts a new search. Reasons load after the page
+(static/js/reasons.js, from the explanations API)."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.views.generic import TemplateView
 
@@ -11,31 +14,32 @@ from explanations.api import explanation_url
 from explanations.services import explanations_request_page
 from language.intent import ParsedIntent
 from recommendations.api import MAX_INTENT
-from recommendations.selectors import recommendations_for_user
+from recommendations.selectors import ConversationError, recommendations_for_user
+from recommendations.services.conversations import conversation_turn
 
 HOME_ITEMS = 12
+SESSION_KEY = "conversation"
 
 
 @dataclass(frozen=True)
 class Chip:
     label: str
     negative: bool = False
+    remove_url: str = ""  # the page without this constraint
 
 
 def intent_chips(parsed: ParsedIntent | None) -> list[Chip]:
-    """ "Sci-Fi", "1990s", "not Horror": what a request was understood as, one chip per constraint."""
+    """ "like Heat", "Sci-Fi", "1990s", "mentions: tom hanks", "not Horror": what a request was understood
+    as, one chip per constraint, each with the link that reruns the list without it."""
     if parsed is None:
         return []
-    chips = [Chip(name) for name in parsed.categories]
-    low, high = parsed.year_min, parsed.year_max
-    if low is not None and high is not None:
-        decade = low % 10 == 0 and high == low + 9
-        chips.append(Chip(f"{low}s" if decade else str(low) if low == high else f"{low}-{high}"))
-    elif low is not None:
-        chips.append(Chip(f"from {low}"))
-    elif high is not None:
-        chips.append(Chip(f"until {high}"))
-    chips += [Chip(f"not {name}", negative=True) for name in parsed.excluded]
+    chips = []
+    for chip in parsed.chips():
+        label = chip.label
+        if chip.key == "years" and parsed.year_min is not None and parsed.year_max is not None:
+            low, high = parsed.year_min, parsed.year_max
+            label = f"{low}s" if low % 10 == 0 and high == low + 9 else label
+        chips.append(Chip(label, negative=chip.negative, remove_url="?" + urlencode({"remove": chip.key})))
     return chips
 
 
@@ -43,21 +47,40 @@ class HomeView(TemplateView):
     template_name = "recommendations/home.html"
 
     def get_context_data(self, **kwargs):
-        asked = self.request.GET.get("q", "").strip()[:MAX_INTENT]
+        query = self.request.GET
+        asked = query.get("q", "").strip()[:MAX_INTENT]
+        remove = query.getlist("remove")[:20]
+        session = self.request.session
+        refining = bool(remove) or query.get("mode") != "new"
+        conversation = session.get(SESSION_KEY) if refining and (asked or remove) else None
         user = self.request.user
         error = ""
-        try:
-            result = recommendations_for_user(user=user, n=HOME_ITEMS, intent=asked or None)
-        except ValueError as exc:
-            error, asked = str(exc), ""
+        result = None
+        if asked or conversation:
+            try:
+                result = conversation_turn(
+                    user=user, text=asked or None, conversation_id=conversation, remove=remove, n=HOME_ITEMS
+                )
+            except ValueError as exc:  # an empty or overlong request, an expired conversation, a stale chip
+                error = str(exc)
+                session.pop(SESSION_KEY, None)
+        if result is None:
             result = recommendations_for_user(user=user, n=HOME_ITEMS)
-        intent = asked or None
+        else:
+            session[SESSION_KEY] = result.conversation
         explanations_request_page(recommendations=result)  # the page's reasons, written together
+        parsed = result.intent
         return super().get_context_data(
-            asked=asked,
+            asked=parsed.text if parsed else "",
+            conversation=result.conversation,
             error=error,
-            chips=intent_chips(result.intent),
-            recommendations=[{"item": r.item, "reason_url": explanation_url(r.item.pk, intent)} for r in result],
-            featured=[] if asked or user.is_authenticated else item_featured(),
+            chips=intent_chips(parsed),
+            unmatched=list(parsed.unmatched) if parsed else [],
+            relaxed=result.relaxed,
+            recommendations=[
+                {"item": r.item, "reason_url": explanation_url(r.item.pk, conversation=result.conversation)}
+                for r in result
+            ],
+            featured=[] if parsed or user.is_authenticated else item_featured(),
             **kwargs,
         )

@@ -1,22 +1,27 @@
-"""Understanding a request in plain words: wanted and excluded categories, a year range, and the rest.
+"""Understanding a request in plain words: wanted and excluded categories, a year range, the titles it
+names, the words the catalogue knows, and what nothing matched.
 
-"a light-hearted sci-fi film from the 90s, nothing scary" -> Sci-Fi · 1990-1999 · not Horror, and the
-text "light-hearted" for the similarity vector. Categories are matched against the catalogue's own names,
-the domain's synonyms and staff's aliases, near-misses (typos), and, when an encoder is given, embedding
-similarity. Negated
-phrases are excluded and kept out of the vector, so "no horror" never pulls toward horror.
+"something like Heat but funnier, not too old" -> anchored on Heat (1995) · Comedy · from 1980. Categories
+are matched against the catalogue's own names, the domain's synonyms and staff's aliases, near-misses
+(typos), and, when an encoder is given, embedding similarity. Titles come from a TitleIndex (language.titles).
+Other words are looked up in what the catalogue says about its items (a KeywordMatcher: full-text search
+in the database) and, failing that, reported as not understood: never silently dropped. Negated phrases
+are excluded ("no horror", "no sequels") and kept out of the vector, so "no horror" never pulls toward horror.
 """
 
 import difflib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from language.domain import Domain
+from language.titles import TitleIndex
+from language.years import NEWER, OLDER, years_take
 
 MAX_LENGTH = 500
+MAX_KEYWORD_WORDS = 3  # the longest phrase looked up as a keyword ("new york city")
 
 NEGATION = re.compile(
     r"\b(?:no|not|non|nothing|none|without|except|excluding|exclude|avoid|avoiding|minus|skip|never|"
@@ -26,28 +31,62 @@ NEGATION = re.compile(
 )
 # A negation reaches to the next clause boundary.
 CLAUSE_END = re.compile(r"[,.;:!?()|]| and | but | with | from | in the | that | which | set in | for | please\b")
-
-WORD_DECADES = {
-    "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960, "seventies": 1970,
-    "eighties": 1980, "nineties": 1990, "noughties": 2000, "aughts": 2000,
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1,
 }  # fmt: skip
-DECADE = r"(?:(?P<century>19|20)?(?P<decade>\d)0'?s|(?P<word>" + "|".join(WORD_DECADES) + r"))"
-YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
+# "the second one", "number 3", "#2": an item of the list shown before, in a follow-up.
+REFERENCE = re.compile(
+    r"\b(?:the )?(?P<ordinal>" + "|".join(ORDINALS) + r") (?:one|item|result|pick|suggestion)s?\b"
+    r"|(?:\bnumber |#)(?P<number>\d{1,2})\b"
+)
 
 FILLER = frozenset(
     re.findall(
         r"\S+",
         """a an the i i'd id im i'm me my we us our want wanted would like love looking look for to watch see show
     give find recommend recommendation recommendations suggest suggestion something anything some any
-    one ones please tonight today now with of about in on from that is are be
+    one ones please tonight today now with of about in on from that is are be was were has have had
     it its it's this these those and or but kind sort type very really quite bit little lot good great nice
-    best top just also maybe perhaps can could you your please set made released year years era time""",
+    best top just also maybe perhaps can could you your please set made released year years era time
+    more less only same similar other else different whole entire stuff things thing ones get got need
+    feel feeling mood vibe night evening weekend watching seen saw go going think what where who how which
+    too so much many again instead still even there their they them he she his her him as at by into than
+    then when while all both each every few most much own same should will shall may might must do does
+    did done let lets let's make ok okay thanks thank hey hi hello yes no not""",
     )
 )
-RECENT = re.compile(r"\b(?:recent|latest|newest|brand[ -]new|new releases?|modern|contemporary|current)\b")
-CLASSIC = re.compile(r"\b(?:classic|classics|old|older|oldies|vintage|old-school|old school|golden age)\b")
 
 Encode = Callable[[list[str]], np.ndarray]
+# Phrases -> the field of the items each matched in ("keywords", "title", "description"); unmatched are absent.
+KeywordMatcher = Callable[[Sequence[str]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A title the request names: the list is ranked toward it and never shows it."""
+
+    item_id: int
+    title: str  # as the catalogue writes it ("Dark Knight, The")
+    year: int | None
+    label: str = ""  # in reading order ("The Dark Knight"), for chips and summaries
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """Words the catalogue knows about some items ("tom hanks" in their keywords)."""
+
+    phrase: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One understood constraint as the site shows it; `key` removes it (the API's `remove`)."""
+
+    key: str
+    label: str
+    negative: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,19 +98,47 @@ class ParsedIntent:
     year_max: int | None = None
     residual: str = ""  # what is left for the similarity vector
     notes: tuple[str, ...] = field(default=())  # how each category was matched, for debugging
+    anchors: tuple[Anchor, ...] = ()
+    keywords: tuple[Keyword, ...] = ()  # matched words: items mentioning them rank first
+    avoided: tuple[Keyword, ...] = ()  # negated matched words ("no sequels"): items mentioning them are left out
+    unmatched: tuple[str, ...] = ()  # words nothing understood
+    references: tuple[int, ...] = ()  # "the second one": positions in the list shown before (-1: the last)
+    relative: str = ""  # "older" / "newer": than the list shown before, in a follow-up
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # the residual, embedded
 
     def describe(self) -> str:
-        """'Sci-Fi · 1990-1999 · not Horror', the line the site and the API show."""
-        parts = list(self.categories)
-        if self.year_min is not None and self.year_max is not None:
-            parts.append(str(self.year_min) if self.year_min == self.year_max else f"{self.year_min}-{self.year_max}")
-        elif self.year_min is not None:
-            parts.append(f"from {self.year_min}")
-        elif self.year_max is not None:
-            parts.append(f"until {self.year_max}")
-        parts += [f"not {name}" for name in self.excluded]
-        return " · ".join(parts)
+        """'like Heat · Sci-Fi · 1990-1999 · not Horror', the line the site and the API show."""
+        return " · ".join(chip.label for chip in self.chips())
+
+    def chips(self) -> list[Chip]:
+        chips = [Chip(f"anchor:{a.item_id}", f"like {a.label or a.title}") for a in self.anchors]
+        chips += [Chip(f"category:{name}", name) for name in self.categories]
+        low, high = self.year_min, self.year_max
+        if low is not None or high is not None:
+            if low is not None and high is not None:
+                label = str(low) if low == high else f"{low}-{high}"
+            else:
+                label = f"from {low}" if low is not None else f"until {high}"
+            chips.append(Chip("years", label))
+        chips += [Chip(f"keyword:{k.phrase}", f"mentions: {k.phrase}") for k in self.keywords]
+        chips += [Chip(f"excluded:{name}", f"not {name}", negative=True) for name in self.excluded]
+        chips += [Chip(f"avoided:{k.phrase}", f"not: {k.phrase}", negative=True) for k in self.avoided]
+        return chips
+
+    def without(self, key: str) -> "ParsedIntent":
+        """The request with one chip removed (KeyError when it has no such chip)."""
+        if key not in {chip.key for chip in self.chips()}:
+            raise KeyError(key)
+        kind, _, value = key.partition(":")
+        if kind == "years":
+            return replace(self, year_min=None, year_max=None)
+        if kind == "anchor":
+            return replace(self, anchors=tuple(a for a in self.anchors if str(a.item_id) != value))
+        if kind in {"keyword", "avoided"}:
+            attribute = "keywords" if kind == "keyword" else "avoided"
+            return replace(self, **{attribute: tuple(k for k in getattr(self, attribute) if k.phrase != value)})
+        attribute = "categories" if kind == "category" else "excluded"
+        return replace(self, **{attribute: tuple(name for name in getattr(self, attribute) if name != value)})
 
     def as_dict(self) -> dict:
         return {
@@ -83,7 +150,32 @@ class ParsedIntent:
             "residual": self.residual,
             "notes": list(self.notes),
             "summary": self.describe(),
+            "anchors": [
+                {"item_id": a.item_id, "title": a.title, "year": a.year, "label": a.label} for a in self.anchors
+            ],
+            "keywords": [{"phrase": k.phrase, "field": k.field} for k in self.keywords],
+            "avoided": [{"phrase": k.phrase, "field": k.field} for k in self.avoided],
+            "unmatched": list(self.unmatched),
+            "chips": [{"key": c.key, "label": c.label, "negative": c.negative} for c in self.chips()],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict, *, vector: np.ndarray | None = None) -> "ParsedIntent":
+        """The request as_dict() wrote (a conversation's stored state), with its vector given back."""
+        return cls(
+            text=data["text"],
+            categories=tuple(data["categories"]),
+            excluded=tuple(data["excluded"]),
+            year_min=data["year_min"],
+            year_max=data["year_max"],
+            residual=data["residual"],
+            notes=tuple(data.get("notes", ())),
+            anchors=tuple(Anchor(**a) for a in data.get("anchors", ())),
+            keywords=tuple(Keyword(**k) for k in data.get("keywords", ())),
+            avoided=tuple(Keyword(**k) for k in data.get("avoided", ())),
+            unmatched=tuple(data.get("unmatched", ())),
+            vector=vector,
+        )
 
 
 class IntentParser:
@@ -91,7 +183,8 @@ class IntentParser:
     in its domain's words. Build once, parse many.
 
     `encode` (texts -> unit vectors) enables matching unlisted words to categories by embedding
-    similarity; without it only names, synonyms and near-misses match.
+    similarity; without it only names, synonyms and near-misses match. `titles` finds the titles named,
+    `match_keywords` the words the catalogue's items mention; without them neither is looked for.
     """
 
     def __init__(
@@ -102,17 +195,23 @@ class IntentParser:
         domain: Domain,
         aliases: dict[str, str] | None = None,
         encode: Encode | None = None,
+        titles: TitleIndex | None = None,
+        match_keywords: KeywordMatcher | None = None,
         similarity_threshold: float = 0.5,
         similarity_margin: float = 0.03,
     ):
         self.current_year = current_year
         self.encode = encode
+        self.titles = titles
+        self.match_keywords = match_keywords
         self.similarity_threshold = similarity_threshold
         self.similarity_margin = similarity_margin
         self.filler = FILLER | domain.item_words
+        self.natural = domain.natural_title
         self.phrases = category_phrases(category_names, domain=domain, aliases=aliases)
         self._phrase_pattern = phrase_pattern(self.phrases)
         self._single_words = [phrase for phrase in self.phrases if " " not in phrase and len(phrase) >= 4]
+        self._category_words = frozenset(w for phrase in self.phrases for w in phrase.split()) | self.filler
         self._names = list(category_names)
         self._name_vectors = encode([f"{name} {domain.plural}" for name in category_names]) if encode else None
 
@@ -122,13 +221,27 @@ class IntentParser:
             raise ValueError("the request is empty")
         if len(text) > MAX_LENGTH:
             raise ValueError(f"the request is longer than {MAX_LENGTH} characters")
-        work = " " + re.sub(r"\s+", " ", text.lower().replace("\u2019", "'").replace("\u2013", "-")) + " "
+        cased = " " + re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u2013", "-")) + " "
+        work = cased.lower()
         notes: list[str] = []
 
-        year_min, year_max, work = self._years(work)
-        excluded, work = self._negations(work, notes)
-        wanted, work = self._categories(work, notes)
-        words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", work) if w not in self.filler]
+        references, work = _references(work)
+        anchors, work = self._anchors(work, cased if len(cased) == len(work) else "")
+        year_min, year_max, rest = years_take(work, current_year=self.current_year)
+        # "older ones": than the list shown before, when nothing else in the request gives a year.
+        relative = next((word for word, cue in (("older", OLDER), ("newer", NEWER)) if cue.search(work)), "")
+        without_relative = NEWER.sub(" ", OLDER.sub(" ", work))
+        if relative and years_take(without_relative, current_year=self.current_year)[:2] != (None, None):
+            relative = ""
+        anchor_years = [a.year for a in anchors if a.year]
+        if relative and anchor_years:  # "like Inception but older": than the title named
+            year_min, year_max = (None, min(anchor_years) - 1) if relative == "older" else (max(anchor_years) + 1, None)
+            relative = ""
+        work = rest
+        excluded, negated_words, work = self._negations(work, notes)
+        wanted, named = self._categories(work, notes)
+        understood = set(named)
+        words = [w for w in _words(work) if w not in self.filler]
         residual = " ".join(words)
         vector = None
         if self.encode is not None:
@@ -136,7 +249,16 @@ class IntentParser:
             unmatched = self._unmatched(words)
             vectors = self.encode([residual or " ".join(wanted) or text.strip(), *unmatched])
             vector = vectors[0]
-            wanted += self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), notes)
+            by_similarity = self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), notes)
+            wanted += [name for _, name in by_similarity]
+            understood |= {word for word, _ in by_similarity}
+        # Words a category was only guessed for ("shakespeare": Drama, by similarity) are looked up too.
+        keywords, avoided = self._keywords(work, negated_words, named)
+        understood |= {w for k in (*keywords, *avoided) for w in k.phrase.split()}
+        not_understood = [
+            w for w in dict.fromkeys([*words, *(w for chunk in negated_words for w in chunk)])
+            if w not in understood and w not in self.filler and w not in self.phrases and not w.isdigit()
+        ]  # fmt: skip
         # A category both asked for and refused ("any war movie except ww2"): what was asked for wins.
         wanted = list(dict.fromkeys(wanted))
         excluded = [name for name in excluded if name not in wanted]
@@ -148,99 +270,73 @@ class IntentParser:
             year_max=year_max,
             residual=residual,
             notes=tuple(notes),
+            anchors=tuple(anchors),
+            keywords=tuple(keywords),
+            avoided=tuple(avoided),
+            unmatched=tuple(not_understood),
+            references=tuple(references),
+            relative=relative,
             vector=vector,
         )
 
-    # --- years -----------------------------------------------------------------------------------
-    def _years(self, work: str) -> tuple[int | None, int | None, str]:
-        low: int | None = None
-        high: int | None = None
+    # --- titles and keywords ---------------------------------------------------------------------
+    def _anchors(self, work: str, cased: str) -> tuple[list[Anchor], str]:
+        if self.titles is None:
+            return [], work
+        found = self.titles.find_after_cues(work, refused=self._category_words, cased=cased)
+        for match in reversed(found):
+            work = work[: match.start] + " | " + work[match.end :]
+        anchors = [
+            Anchor(item_id=m.entry.item_id, title=m.entry.title, year=m.entry.year, label=self.natural(m.entry.title))
+            for m in found
+        ]
+        return list({a.item_id: a for a in anchors}.values()), work
 
-        def take(match: re.Match, lo: int | None, hi: int | None) -> str:
-            nonlocal low, high
-            low = lo if low is None or (lo is not None and lo > low) else low
-            high = hi if high is None or (hi is not None and hi < high) else high
-            return " | "
-
-        two_decades = DECADE.replace("century", "century2").replace("decade>", "decade2>").replace("word", "word2")
-        rules: list[tuple[str, Callable[[re.Match], tuple[int | None, int | None]]]] = [
-            # Negated bounds turn around: "nothing before 2000" is 2000 or later.
-            (rf"\b(?:not|nothing|no)(?: made| released| from)? (?:before|older than|earlier than)[ -]?({YEAR})\b",
-             lambda m: (int(m[1]), None)),
-            (rf"\b(?:not|nothing|no)(?: made| released| from)? (?:after|newer than|later than)[ -]?({YEAR})\b",
-             lambda m: (None, int(m[1]))),
-            (r"\b(?:not|nothing|no)(?: too| so| very| that)? (?:old|older|classic|vintage|black and white)\b",
-             lambda m: (1980, None)),
-            (r"\b(?:not|nothing|no)(?: too| so| very| that)? (?:recent|new|modern)\b",
-             lambda m: (None, self.current_year - 5)),
-            # "80s or 90s": both decades.
-            (rf"\b(?:the )?'?{DECADE} ?(?:or|and|to|through|-|/) ?(?:the )?'?{two_decades}(?![\w])",
-             lambda m: (self._decade(m), self._decade(m, second=True) + 9)),
-            (rf"\bbetween ({YEAR}) and ({YEAR})\b", lambda m: _ordered(int(m[1]), int(m[2]))),
-            (
-                rf"\b(?:from )?({YEAR}) ?(?:-|to|until|through|thru) ?({YEAR})\b",
-                lambda m: _ordered(int(m[1]), int(m[2])),
-            ),
-            (
-                rf"\b(?P<edge>early|mid|late)[ -]*(?:the )?{DECADE}",
-                lambda m: self._decade_part(self._decade(m), m["edge"]),
-            ),
-            (rf"\b(?:from |in |of )?(?:the )?'?{DECADE}(?![\w])", lambda m: (self._decade(m), self._decade(m) + 9)),
-            (rf"\b(?:after|post|newer than|later than)[ -]?({YEAR})\b", lambda m: (int(m[1]) + 1, None)),
-            (rf"\b(?:since|starting(?: from| in)?|as of) ({YEAR})\b", lambda m: (int(m[1]), None)),
-            (rf"\bfrom ({YEAR}) (?:on(?:wards?)?|or later|and later)\b", lambda m: (int(m[1]), None)),
-            (rf"\b({YEAR}) (?:or later|and later|onwards?|and newer|or newer|\+)", lambda m: (int(m[1]), None)),
-            (rf"\b(?:before|pre|older than|earlier than)[ -]?({YEAR})\b", lambda m: (None, int(m[1]) - 1)),
-            (rf"\b(?:until|up to|through|no later than) ({YEAR})\b", lambda m: (None, int(m[1]))),
-            (rf"\b({YEAR}) (?:or earlier|and earlier|or older|and older)\b", lambda m: (None, int(m[1]))),
-            (rf"\b(?:in |from |released in |made in |of )?({YEAR})\b", lambda m: (int(m[1]), int(m[1]))),
-        ]  # fmt: skip
-        for pattern, bounds in rules:
-            work = re.sub(pattern, lambda m, bounds=bounds: take(m, *bounds(m)), work)
-        if RECENT.search(work):
-            work = RECENT.sub(" | ", work)
-            take(None, self.current_year - 4, None)
-        if CLASSIC.search(work):
-            work = CLASSIC.sub(" | ", work)
-            take(None, None, 1979)
-        if low is not None and high is not None and low > high:
-            low, high = high, low
-        return low, high, work
-
-    def _decade(self, match: re.Match, *, second: bool = False) -> int:
-        suffix = "2" if second else ""
-        if match["word" + suffix]:
-            return WORD_DECADES[match["word" + suffix]]
-        digit = int(match["decade" + suffix])
-        if match["century" + suffix]:
-            return int(match["century" + suffix]) * 100 + digit * 10
-        year = 2000 + digit * 10
-        return year if year <= self.current_year else 1900 + digit * 10
-
-    @staticmethod
-    def _decade_part(start: int, edge: str) -> tuple[int, int]:
-        return {"early": (start, start + 3), "mid": (start + 3, start + 6), "late": (start + 6, start + 9)}[edge]
+    def _keywords(
+        self, work: str, negated: list[list[str]], understood: set[str]
+    ) -> tuple[list[Keyword], list[Keyword]]:
+        """The longest runs of leftover words the catalogue mentions, wanted and (from negations) refused."""
+        if self.match_keywords is None:
+            return [], []
+        breaks = self.filler | understood
+        runs = [run for chunk in work.split("|") for run in _split_on(_words(chunk), breaks)]
+        candidates = {
+            " ".join(run[i : i + size])
+            for run in [*runs, *negated]
+            for size in range(1, MAX_KEYWORD_WORDS + 1)
+            for i in range(len(run) - size + 1)
+        }
+        candidates = {c for c in candidates if c not in self.phrases and len(c) >= 2}
+        found = self.match_keywords(sorted(candidates)) if candidates else {}
+        return _greedy(runs, found), _greedy(negated, found)
 
     # --- categories ------------------------------------------------------------------------------
-    def _negations(self, work: str, notes: list[str]) -> tuple[list[str], str]:
+    def _negations(self, work: str, notes: list[str]) -> tuple[list[str], list[list[str]], str]:
+        """(excluded categories, the runs of negated words no category took, the text without negations)."""
         excluded: list[str] = []
+        rest: list[list[str]] = []
         while match := NEGATION.search(work):
             end = CLAUSE_END.search(work, match.end())
             scope_end = end.start() if end else len(work)
             scope = work[match.end() : scope_end]
-            found, _ = self._categories(" " + scope + " ", notes, negated=True)
+            found, named = self._categories(" " + scope + " ", notes, negated=True)
             if not found and self.encode is not None:
-                unmatched = self._unmatched(re.findall(r"[a-z][a-z'-]*", scope))
+                unmatched = self._unmatched(_words(scope))
                 if unmatched:
-                    found = self._by_similarity(unmatched, self.encode(unmatched), set(), notes, negated=True)
+                    found = [
+                        name for _, name in
+                        self._by_similarity(unmatched, self.encode(unmatched), set(), notes, negated=True)
+                    ]  # fmt: skip
             excluded += found
+            if not found:
+                rest += _split_on([w for w in _words(scope) if w not in named], self.filler)
             # Drop the cue and its scope from what is parsed next and from the vector text.
             work = work[: match.start()] + " | " + work[scope_end:]
-        return excluded, work
+        return excluded, rest, work
 
-    def _categories(self, work: str, notes: list[str], *, negated: bool = False) -> tuple[list[str], str]:
+    def _categories(self, work: str, notes: list[str], *, negated: bool = False) -> tuple[list[str], set[str]]:
+        """(the categories named, the words that named them)."""
         found: list[str] = []
-
         matched: set[str] = set()
 
         def hit(match: re.Match) -> str:
@@ -250,7 +346,7 @@ class IntentParser:
             notes.append(f"{'not ' if negated else ''}{'+'.join(names)} <- {match[0]!r}")
             return " " + match[0] + " "
 
-        work = self._phrase_pattern.sub(hit, work)
+        self._phrase_pattern.sub(hit, work)
         # Near-misses of single-word phrases ("comdy", "animted"), for words no phrase matched.
         for word in sorted(set(re.findall(r"[a-z][a-z'-]{3,}", work)) - matched - self.filler):
             close = difflib.get_close_matches(word, self._single_words, n=1, cutoff=0.84)
@@ -258,7 +354,8 @@ class IntentParser:
                 names = self.phrases[close[0]]
                 found.extend(names)
                 notes.append(f"{'not ' if negated else ''}{'+'.join(names)} <- {word!r} (as {close[0]!r})")
-        return found, work
+                matched.add(word)
+        return found, matched
 
     def _unmatched(self, words: list[str]) -> list[str]:
         """Content words no phrase matched, worth comparing with the category names."""
@@ -266,8 +363,8 @@ class IntentParser:
 
     def _by_similarity(
         self, words: list[str], vectors: np.ndarray, already: set[str], notes: list[str], *, negated: bool = False
-    ) -> list[str]:
-        """Categories whose names the words' embeddings are clearly closest to."""
+    ) -> list[tuple[str, str]]:
+        """(word, category) for the words whose embeddings are clearly closest to a category's name."""
         if not words:
             return []
         found = []
@@ -276,7 +373,7 @@ class IntentParser:
             name = self._names[best]
             clear = second is None or row[best] - row[second] >= self.similarity_margin
             if row[best] >= self.similarity_threshold and clear and name not in already:
-                found.append(name)
+                found.append((word, name))
                 notes.append(f"{'not ' if negated else ''}{name} <- {word!r} (similarity {row[best]:.2f})")
         return found
 
@@ -315,5 +412,38 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def _ordered(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a <= b else (b, a)
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9][a-z0-9'-]*", text)
+
+
+def _split_on(words: list[str], breaks: frozenset[str]) -> list[list[str]]:
+    """Runs of consecutive words, broken at (and without) the `breaks` words."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word in breaks:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    return [run for run in runs if run]
+
+
+def _greedy(runs: list[list[str]], found: dict[str, str]) -> list[Keyword]:
+    """The longest matched phrases in each run, left to right, none overlapping."""
+    keywords: dict[str, Keyword] = {}
+    for run in runs:
+        i = 0
+        while i < len(run):
+            for size in range(min(MAX_KEYWORD_WORDS, len(run) - i), 0, -1):
+                phrase = " ".join(run[i : i + size])
+                if phrase in found:
+                    keywords.setdefault(phrase, Keyword(phrase=phrase, field=found[phrase]))
+                    i += size
+                    break
+            else:
+                i += 1
+    return list(keywords.values())
+
+
+def _references(work: str) -> tuple[list[int], str]:
+    positions = [int(m["number"]) if m["number"] else ORDINALS[m["ordinal"]] for m in REFERENCE.finditer(work)]
+    return positions, REFERENCE.sub(" | ", work)

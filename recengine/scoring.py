@@ -1,5 +1,6 @@
 """Scoring items for a user from the neighbour matrix, with evidence and a popularity fill."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,12 +134,14 @@ def blend(
     weight: float,
     n: int,
     pool: int = 300,
+    bonus: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rank eligible items by weight x collaborative + (1 - weight) x similarity, each scaled to 0-1.
+    """Rank eligible items by weight x collaborative + (1 - weight) x similarity, each scaled to 0-1, plus
+    `bonus` (added as is: a bonus of 1 puts an item ahead of every item without one).
 
-    The candidates are the `pool` best eligible items by each signal, together; the collaborative
-    scores are divided by the best candidate's, the similarities min-max scaled over the candidates.
-    Returns the n best indices and their blended scores; ties go to the lower index.
+    The candidates are the `pool` best eligible items by each signal (and by the bonus), together; the
+    collaborative scores are divided by the best candidate's, the similarities min-max scaled over the
+    candidates. Returns the n best indices and their blended scores; ties go to the lower index.
     """
     indices = np.flatnonzero(eligible)
     if not len(indices) or n <= 0:
@@ -146,14 +149,41 @@ def blend(
     by_cf = indices[np.argsort(-collaborative[indices], kind="stable")[:pool]]
     by_similarity = indices[np.argsort(-similarity[indices], kind="stable")[:pool]]
     candidates = np.union1d(by_cf, by_similarity)
+    if bonus is not None:
+        boosted = indices[bonus[indices] > 0]
+        candidates = np.union1d(candidates, boosted[np.argsort(-bonus[boosted], kind="stable")[:pool]])
     cf = np.maximum(collaborative[candidates], 0.0)
     cf = cf / cf.max() if cf.max() > 0 else cf
     sim = similarity[candidates]
     spread = sim.max() - sim.min()
     sim = (sim - sim.min()) / spread if spread > 0 else np.zeros_like(sim)
     scores = weight * cf + (1 - weight) * sim
+    if bonus is not None:
+        scores = scores + bonus[candidates]
     order = np.lexsort((candidates, -scores))[:n]
     return candidates[order], scores[order]
+
+
+def relaxed_choice(
+    steps: list[np.ndarray], *, n: int, choose: Callable[[np.ndarray, int], np.ndarray]
+) -> tuple[np.ndarray, list[int]]:
+    """n items taken from masks of eligible items, each step a looser set of constraints: the first
+    step's best (by `choose(mask, k)`, k best indices), then the next step's among the items not taken,
+    and so on until there are n. Returns the indices and the steps (after the first) that gave any."""
+    taken = np.zeros(len(steps[0]) if steps else 0, dtype=bool)
+    chosen: list[np.ndarray] = []
+    used: list[int] = []
+    for step, eligible in enumerate(steps):
+        missing = n - int(taken.sum())
+        if missing <= 0:
+            break
+        picked = choose(eligible & ~taken, missing)
+        if len(picked):
+            chosen.append(picked)
+            taken[picked] = True
+            if step:
+                used.append(step)
+    return (np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)), used
 
 
 def popular_unseen(popular: np.ndarray, seen: sp.csr_matrix, *, n: int) -> np.ndarray:

@@ -20,6 +20,19 @@ class RecommendationsQuerySerializer(serializers.Serializer):
     intent = serializers.CharField(
         required=False, max_length=MAX_INTENT, help_text="What the user wants, in words: 'light 90s sci-fi, no horror'."
     )
+    conversation = serializers.UUIDField(
+        required=False,
+        help_text="The `intent.conversation` a previous answer returned: `intent` then refines that request "
+        "('only older ones', 'no sequels', 'more like the second one'); without `intent` it is shown again.",
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Chip keys (`intent.chips[].key`, e.g. 'category:Comedy', 'years', 'anchor:42') to take off "
+        "the request before the list is made (repeat the parameter for several).",
+    )
     n = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
     category = serializers.ListField(
         child=CategorySlugField(),
@@ -29,6 +42,23 @@ class RecommendationsQuerySerializer(serializers.Serializer):
     )
 
 
+class AnchorSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+
+
+class KeywordSerializer(serializers.Serializer):
+    phrase = serializers.CharField()
+    field = serializers.ChoiceField(["keywords", "title", "description"], help_text="Where items mention it.")
+
+
+class ChipSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Send it as `remove` to take this constraint off.")
+    label = serializers.CharField()
+    negative = serializers.BooleanField()
+
+
 class IntentSerializer(serializers.Serializer):
     text = serializers.CharField()
     categories = serializers.ListField(child=serializers.CharField(), help_text="Every item is in all of these.")
@@ -36,6 +66,15 @@ class IntentSerializer(serializers.Serializer):
     year_min = serializers.IntegerField(allow_null=True)
     year_max = serializers.IntegerField(allow_null=True)
     summary = serializers.CharField(help_text="What was understood, e.g. 'Sci-Fi · 1990-1999 · not Horror'.")
+    anchors = AnchorSerializer(many=True, help_text="Titles named: the list is ranked toward them, never shows them.")
+    keywords = KeywordSerializer(many=True, help_text="Words items mention: those items come first.")
+    avoided = KeywordSerializer(many=True, help_text="Words refused ('no sequels'): no item mentions them.")
+    unmatched = serializers.ListField(child=serializers.CharField(), help_text="Words nothing understood.")
+    relaxed = serializers.ListField(
+        child=serializers.CharField(), help_text="What was relaxed because too few items met every constraint."
+    )
+    conversation = serializers.UUIDField(help_text="Send it back with a follow-up `intent`.")
+    chips = ChipSerializer(many=True, help_text="Each constraint, with the key that removes it.")
 
 
 class EvidenceSerializer(serializers.Serializer):

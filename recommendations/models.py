@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -128,3 +131,25 @@ class ItemEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} under {self.model_name}"
+
+
+class Conversation(models.Model):
+    """A request and its follow-ups: the constraints the list is for now (a parsed request, as
+    language.intent.ParsedIntent.as_dict writes it) and the items the last list showed, which a
+    follow-up may name ("more like the second one"). Anonymous conversations have no user."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
+    )
+    intent = models.JSONField()
+    shown_item_ids = models.JSONField(default=list)
+    turns = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated"], name="conversation_updated_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.turns} turns)"

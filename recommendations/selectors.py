@@ -1,18 +1,22 @@
 """Reads: a user's recommendations (optionally for a request in words) with their evidence, similar items,
 and the ratings training reads. No process state here: the in-memory model lives in `serving`."""
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db.models import Count
+from django.utils import timezone
 
 from catalog.models import Category, Item
 from feedback.models import FeedbackEvent, Rating
 from language.intent import ParsedIntent
-from recengine.scoring import blend
-from recommendations.serving import ServingModel, embedding_index, parsed_request, serving_model, serving_model_of
+from recommendations.intent_lists import rank_for_request
+from recommendations.models import Conversation
+from recommendations.serving import ServingModel, parsed_request, serving_model, serving_model_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class RecommendationList(list):
     def __init__(self, items=(), *, intent: ParsedIntent | None = None):
         super().__init__(items)
         self.intent = intent
+        self.relaxed: list[str] = []  # what was relaxed to fill the list, in words
+        self.conversation: str | None = None  # the conversation this list answers, if any
 
 
 @dataclass(frozen=True)
@@ -52,15 +58,16 @@ def recommendations_for_user(
     user,
     n: int = 10,
     categories: Iterable[str | Category] | None = None,
-    intent: str | None = None,
+    intent: str | ParsedIntent | None = None,
     algorithm: str | None = None,
 ) -> RecommendationList:
     """The user's top n active items (optionally only in some categories), best first, with evidence.
 
     Never an item the user rated. Users with no ratings (or anonymous, `user=None`) get the popular
-    list. With `intent` (a request in plain words) the list keeps to the categories, exclusions and years
-    it names and is ranked by a blend of the collaborative score and similarity to the request; the
-    parsed request is `result.intent`. An empty request, or one over 500 characters, raises ValueError.
+    list. With `intent` (a request in plain words, or one already parsed) the list keeps to the categories,
+    exclusions and years it names, relaxed with notes in `result.relaxed` when too few items meet them,
+    and is ranked toward its anchors, keywords and words (recommendations.intent_lists); the parsed
+    request is `result.intent`. An empty request, or one over 500 characters, raises ValueError.
     A constant number of queries whatever n and however many ratings the user has. `algorithm` ranks
     with the newest version that algorithm built instead of the active one (ValueError if none is kept).
     """
@@ -79,8 +86,9 @@ def recommendations_for_user(
     slugs = sorted({c.slug if isinstance(c, Category) else c for c in categories or ()})
 
     if intent is not None:
+        parsed = intent_parse(intent) if isinstance(intent, str) else intent
         return _for_intent(
-            intent, serving=serving, rated_ids=rated_ids, values=values, hidden_ids=hidden_ids, n=n, slugs=slugs,
+            parsed, serving=serving, rated_ids=rated_ids, values=values, hidden_ids=hidden_ids, n=n, slugs=slugs,
             liked=liked,
         )  # fmt: skip
     if serving is None:
@@ -204,7 +212,7 @@ def intent_parse(text: str) -> ParsedIntent:
 
 
 def _for_intent(
-    text: str,
+    parsed: ParsedIntent,
     *,
     serving: ServingModel | None,
     rated_ids: np.ndarray,
@@ -214,53 +222,72 @@ def _for_intent(
     slugs: list[str],
     liked: set[int],
 ) -> RecommendationList:
-    parsed = intent_parse(text)
-    index = embedding_index()
-    allowed = Item.objects.active()
-    for name in parsed.categories:
-        allowed = allowed.filter(categories__name=name)
-    if parsed.excluded:
-        allowed = allowed.exclude(categories__name__in=parsed.excluded)
-    if slugs:
-        allowed = allowed.filter(categories__slug__in=slugs)
-    if parsed.year_min is not None:
-        allowed = allowed.filter(year__gte=parsed.year_min)
-    if parsed.year_max is not None:
-        allowed = allowed.filter(year__lte=parsed.year_max)
-    eligible = np.isin(index.item_ids, list(allowed.order_by().values_list("pk", flat=True).distinct()))
-    eligible &= ~np.isin(index.item_ids, np.concatenate([rated_ids, hidden_ids]))
-
-    similarity = index.vectors @ parsed.vector
-    collaborative = np.zeros(len(index.item_ids))
     rated_idx, rated_known = (np.zeros(0, dtype=np.int64), None) if serving is None else serving.index_of(rated_ids)
-    if serving is not None:
-        model_idx, in_model = serving.index_of(index.item_ids)
-        if len(rated_idx):
-            user_scores = serving.model.scores(rated_idx, values[rated_known])
-        else:  # no history the model knows: popularity stands in for the collaborative signal
-            user_scores = 1.0 - np.arange(len(serving.item_ids)) / max(1, len(serving.item_ids))
-        collaborative[np.flatnonzero(in_model)] = user_scores[model_idx]
-
-    chosen, scores = blend(collaborative, similarity, eligible=eligible, weight=settings.RECSITE_INTENT_CF_WEIGHT, n=n)
-    evidence: list[tuple] = [()] * len(chosen)
-    if len(rated_idx) and len(chosen):
-        chosen_idx, chosen_known = serving.index_of(index.item_ids[chosen])
+    has_history = serving is not None and len(rated_idx) > 0
+    ranked = rank_for_request(
+        parsed,
+        serving=serving,
+        rated_ids=rated_ids,
+        user_scores=(lambda: serving.model.scores(rated_idx, values[rated_known])) if has_history else None,
+        hidden_ids=hidden_ids,
+        n=n,
+        slugs_item_ids=np.array(_active_ids_in(slugs), dtype=np.int64) if slugs else None,
+    )
+    evidence: list[tuple] = [()] * len(ranked.item_ids)
+    if has_history and len(ranked.item_ids):
+        chosen_idx, chosen_known = serving.index_of(ranked.item_ids)
         explained = serving.model.evidence(rated_idx, values[rated_known], chosen_idx)
         for position, found in zip(np.flatnonzero(chosen_known), explained, strict=True):
             evidence[position] = _liked(serving, found, liked)
-    return _materialize(
+    result = _materialize(
         [
-            _Row(
-                item_id=int(index.item_ids[position]),
-                score=float(score),
-                source="intent",
-                evidence=found,
-                similarity=float(similarity[position]),
+            _Row(item_id=int(item_id), score=float(score), source="intent", evidence=found, similarity=float(sim))
+            for item_id, score, sim, found in zip(
+                ranked.item_ids, ranked.scores, ranked.similarities, evidence, strict=True
             )
-            for position, score, found in zip(chosen, scores, evidence, strict=True)
         ],
         intent=parsed,
     )
+    result.relaxed = list(ranked.notes)
+    return result
+
+
+CONVERSATION_TTL = timedelta(days=1)  # untouched this long, a conversation is gone
+
+
+class ConversationError(ValueError):
+    """A conversation id that names none of this user's conversations, or a chip the request lacks."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def conversation_get(*, user, conversation_id) -> Conversation:
+    """The user's conversation (or an anonymous one) touched within CONVERSATION_TTL; ConversationError
+    for any other id."""
+    owner = user.pk if user is not None and user.is_authenticated else None
+    fresh = Conversation.objects.filter(updated__gte=timezone.now() - CONVERSATION_TTL)
+    try:
+        found = fresh.filter(pk=uuid.UUID(str(conversation_id))).first()
+    except ValueError:  # not a UUID
+        found = None
+    if found is None or found.user_id not in (None, owner):
+        raise ConversationError("conversation", "no such conversation (it may have expired): start a new one")
+    return found
+
+
+def conversation_intent(*, user, conversation_id) -> ParsedIntent:
+    """What the conversation's list is for now (ConversationError for an unknown conversation)."""
+    return ParsedIntent.from_dict(conversation_get(user=user, conversation_id=conversation_id).intent)
+
+
+def intent_fields(result: RecommendationList) -> dict | None:
+    """What a list's request was understood as, with what was relaxed and its conversation: the `intent`
+    the API and the recommend command show."""
+    if result.intent is None:
+        return None
+    return {**result.intent.as_dict(), "relaxed": list(result.relaxed), "conversation": result.conversation}
 
 
 def rating_triples() -> np.ndarray:

@@ -17,8 +17,11 @@ from django.db.models import Max
 
 from catalog.domain import catalogue_domain, category_vocabulary
 from catalog.models import Item
+from catalog.selectors import catalogue_facts, catalogue_version, keyword_fields, title_entries
+from language.domain import Domain
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
 from language.intent import IntentParser, ParsedIntent
+from language.titles import TitleEntry, TitleIndex
 from recengine.recommender import Recommender, params_for, recommender_class
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
 
@@ -174,9 +177,49 @@ def encoder() -> Encoder:
     return _encoder[1]
 
 
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """What requests filter on, for every item, in pk order: year (NaN when unknown), whether it is active,
+    and a mask per category. Loaded once per process and catalogue version."""
+
+    version: tuple
+    item_ids: np.ndarray
+    years: np.ndarray
+    active: np.ndarray
+    categories: dict[str, np.ndarray]
+
+    def positions(self, item_ids: np.ndarray) -> np.ndarray:
+        """Where each of `item_ids` (pks this catalogue has) is in these arrays."""
+        return np.searchsorted(self.item_ids, item_ids)
+
+
+_facts: CatalogueFacts | None = None
+
+
+def catalogue_facts_now() -> CatalogueFacts:
+    global _facts
+    version = catalogue_version()
+    if _facts is None or _facts.version != version:
+        items, memberships = catalogue_facts()
+        item_ids = np.array([pk for pk, _, _ in items], dtype=np.int64)
+        years = np.array([np.nan if year is None else year for _, year, _ in items], dtype=np.float64)
+        by_name: dict[str, list[int]] = {}
+        for item_id, name in memberships:
+            by_name.setdefault(name, []).append(item_id)
+        masks = {}
+        for name, members in by_name.items():
+            mask = np.zeros(len(item_ids), dtype=bool)
+            mask[np.searchsorted(item_ids, np.array(members, dtype=np.int64))] = True
+            masks[name] = mask
+        active = np.array([is_active for _, _, is_active in items], dtype=bool)
+        _facts = CatalogueFacts(version=version, item_ids=item_ids, years=years, active=active, categories=masks)
+    return _facts
+
+
 def intent_parser() -> IntentParser:
-    """A parser for the catalogue's categories and aliases as they are now, in its domain's words, with
-    the process's encoder (rebuilt when any of them, or the latest year, changes)."""
+    """A parser for the catalogue's categories, aliases and titles as they are now, in its domain's words,
+    with the process's encoder and the catalogue's full-text search (rebuilt when any of them, the items
+    or the latest year changes; titles two items share go to the more popular in the active model then)."""
     global _parser
     names, aliases = category_vocabulary()
     model, domain = encoder(), catalogue_domain()
@@ -186,11 +229,27 @@ def intent_parser() -> IntentParser:
         embedding_index().latest_year,
         model.name,
         settings.RECSITE_DOMAIN,
+        catalogue_facts_now().version,
     )
     if _parser is None or _parser[0] != mirrors:
-        parser = IntentParser(list(names), current_year=mirrors[2], domain=domain, aliases=aliases, encode=model.encode)
+        parser = IntentParser(
+            list(names),
+            current_year=mirrors[2],
+            domain=domain,
+            aliases=aliases,
+            encode=model.encode,
+            titles=_title_index(domain, serving_model()),
+            match_keywords=keyword_fields,
+        )
         _parser = (mirrors, parser)
     return _parser[1]
+
+
+def _title_index(domain: Domain, serving: ServingModel | None) -> TitleIndex:
+    """The active items' titles, the most popular first (a title two items share names the popular one)."""
+    order = {pk: rank for rank, pk in enumerate(serving.item_ids.tolist())} if serving else {}
+    entries = sorted(title_entries(), key=lambda row: (order.get(row[0], len(order)), row[0]))
+    return TitleIndex((TitleEntry(*row) for row in entries), trailing_articles=domain.trailing_articles)
 
 
 # Requests in words, parsed: each distinct text is parsed (and encoded) once per process and catalogue state.
@@ -214,3 +273,22 @@ def parsed_request(text: str) -> ParsedIntent:
         while len(_parsed) > PARSED_REQUESTS:
             _parsed.popitem(last=False)
     return parsed
+
+
+_vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+
+def request_vector(text: str) -> np.ndarray:
+    """A request's words embedded by the process's encoder (a conversation's joined words, stored as text),
+    from a per-process cache of the last PARSED_REQUESTS texts."""
+    key = (encoder().name, text)
+    with _parsed_lock:
+        if key in _vectors:
+            _vectors.move_to_end(key)
+            return _vectors[key]
+    vector = encoder().encode([text])[0]
+    with _parsed_lock:
+        _vectors[key] = vector
+        while len(_vectors) > PARSED_REQUESTS:
+            _vectors.popitem(last=False)
+    return vector

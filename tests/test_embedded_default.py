@@ -86,3 +86,24 @@ def test_with_a_file_broker_a_real_worker_writes_reasons_in_the_background(tmp_p
     finally:
         stop(worker)
     assert state == ["ready", "template"]  # the tiny model's words are all refused
+
+
+KEYWORDS = (
+    "from catalog.selectors import items_mentioning, keyword_fields; from catalog.models import Item; "
+    "print(sorted(keyword_fields(['stephen king', 'sequels', 'heat', 'flurbish']).items())); "
+    "print(sorted(Item.objects.get(pk=pk).title for pk in items_mentioning('stephen king')))"
+)
+
+
+def test_sqlite_finds_the_words_items_mention_without_full_text_search(tmp_path):
+    env = {"DJANGO_DEBUG": "true", "RECSITE_VAR_DIR": str(tmp_path / "var")}
+    manage("migrate", "--no-input", env=env)
+    tags = [("1", "1", "Stephen King"), ("1", "2", "sequel")]
+    manage("import_movielens", str(write_csv(tmp_path / "data", tags=tags)), env=env)
+
+    report = manage("shell", "--no-imports", "-c", KEYWORDS, env=env)
+
+    assert report.returncode == 0, report.stderr
+    found, mentioning = report.stdout.strip().splitlines()
+    assert found == "[('heat', 'title'), ('sequels', 'keywords'), ('stephen king', 'keywords')]"
+    assert mentioning == "['Toy Story']"

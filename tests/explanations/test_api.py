@@ -45,7 +45,11 @@ def test_a_request_in_words_comes_back_parsed(taste_world, clean_cache):
 
     assert body["intent"]["categories"] == ["Drama"]
     assert body["intent"]["summary"] == "Drama"
-    assert {row["item"]["title"] for row in body["items"]} == {"Heat", "Ran", "Brazil"}
+    assert {row["item"]["title"] for row in body["items"][:3]} == {"Heat", "Ran", "Brazil"}
+    assert body["intent"]["relaxed"] == ["too few movies are Drama: then other movies"]
+    assert body["intent"]["unmatched"] == []
+    assert body["intent"]["anchors"] == []
+    assert body["intent"]["conversation"]
 
 
 def test_a_reason_is_202_with_retry_after_then_200_with_text(taste_world, clean_cache, tiny_generator, llm_queue):

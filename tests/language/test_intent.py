@@ -90,3 +90,116 @@ def test_only_the_catalogues_own_categories_are_used():
 def test_empty_and_overlong_requests_are_refused(parser, text, message):
     with pytest.raises(ValueError, match=message):
         parser.parse(text)
+
+
+# --- titles, keywords, words not understood (a title index and a keyword matcher given) ---------------
+TAGS = {  # phrase -> the field items mention it in: what the database's full-text search would answer
+    "tom hanks": "keywords", "new york": "keywords", "dark": "keywords", "stephen king": "keywords",
+    "sequels": "keywords", "violent": "keywords", "time travel": "keywords", "love": "title",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def full_parser():
+    from language.titles import TitleEntry, TitleIndex
+
+    titles = TitleIndex(
+        [TitleEntry(1, "Toy Story", 1995), TitleEntry(2, "Dark Knight, The", 2008), TitleEntry(3, "Heat", 1995),
+         TitleEntry(4, "Alien", 1979), TitleEntry(5, "Alien", 2019)]
+    )  # fmt: skip
+    asked = []
+
+    def match_keywords(phrases):
+        asked.append(list(phrases))
+        return {phrase: TAGS[phrase] for phrase in phrases if phrase in TAGS}
+
+    parser = IntentParser(MOVIELENS, current_year=2018, domain=MOVIES, titles=titles, match_keywords=match_keywords)
+    parser.asked = asked
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("request_text", "anchors", "categories", "keywords", "unmatched"),
+    [
+        ("something like Toy Story", [(1, "Toy Story")], [], [], []),
+        ("similar to toy storry", [(1, "Toy Story")], [], [], []),
+        ("in the vein of Alien 2019", [(5, "Alien")], [], [], []),
+        ("like The Dark Knight but funnier", [(2, "The Dark Knight")], ["Comedy"], [], []),
+        ("movies with Tom Hanks", [], [], ["tom hanks"], []),
+        ("a romantic comedy set in New York", [], ["Romance", "Comedy"], ["new york"], []),
+        ("dark sci-fi", [], ["Sci-Fi"], ["dark"], []),
+        ("stephen king horror from the 80s", [], ["Horror"], ["stephen king"], []),
+        ("flurbish movies", [], [], [], ["flurbish"]),
+        ("a zorbly comedy with glimmertrax", [], ["Comedy"], [], ["zorbly", "glimmertrax"]),
+        ("I'd like a comedy", [], ["Comedy"], [], []),
+    ],
+)
+def test_titles_keywords_and_what_was_not_understood(
+    full_parser, request_text, anchors, categories, keywords, unmatched
+):
+    parsed = full_parser.parse(request_text)
+
+    assert [(a.item_id, a.label) for a in parsed.anchors] == anchors
+    assert sorted(parsed.categories) == sorted(categories)
+    assert [k.phrase for k in parsed.keywords] == keywords
+    assert list(parsed.unmatched) == unmatched
+
+
+def test_a_year_after_a_title_picks_the_title_and_is_no_year_constraint(full_parser):
+    parsed = full_parser.parse("like Alien 1979")
+    assert [a.item_id for a in parsed.anchors] == [4]
+    assert (parsed.year_min, parsed.year_max) == (None, None)
+
+
+def test_refused_words_the_catalogue_knows_are_avoided(full_parser):
+    parsed = full_parser.parse("a comedy, no sequels and nothing violent")
+    assert parsed.categories == ("Comedy",)
+    assert [k.phrase for k in parsed.avoided] == ["sequels", "violent"]
+    assert parsed.keywords == ()
+    assert parsed.describe() == "Comedy · not: sequels · not: violent"
+
+
+def test_the_longest_phrase_wins_and_its_words_are_not_looked_up_alone(full_parser):
+    parsed = full_parser.parse("movies with tom hanks")
+    assert [k.phrase for k in parsed.keywords] == ["tom hanks"]
+    assert any("tom hanks" in phrases for phrases in full_parser.asked)  # one call with every candidate
+
+
+def test_follow_up_references_and_relative_years(full_parser):
+    assert full_parser.parse("more like the second one").references == (2,)
+    assert full_parser.parse("number 3 please").references == (3,)
+    assert full_parser.parse("the last one").references == (-1,)
+    older = full_parser.parse("only older ones")
+    assert older.relative == "older"
+    assert full_parser.parse("older than 1990").relative == ""  # a year given: not relative
+
+
+def test_chips_remove_one_constraint_at_a_time(full_parser):
+    parsed = full_parser.parse("like Heat, a comedy from the 90s with Tom Hanks, no horror")
+    keys = [chip.key for chip in parsed.chips()]
+    assert keys == ["anchor:3", "category:Comedy", "years", "keyword:tom hanks", "excluded:Horror"]
+    assert parsed.without("years").year_min is None
+    assert parsed.without("anchor:3").anchors == ()
+    assert parsed.without("keyword:tom hanks").keywords == ()
+    assert parsed.without("category:Comedy").categories == ()
+    assert parsed.without("excluded:Horror").excluded == ()
+    with pytest.raises(KeyError):
+        parsed.without("category:Western")
+
+
+def test_a_parsed_request_round_trips_through_its_dict(full_parser):
+    from language.intent import ParsedIntent
+
+    parsed = full_parser.parse("like Heat, a comedy from the 90s with Tom Hanks, no sequels")
+    again = ParsedIntent.from_dict(parsed.as_dict())
+    assert again == parsed.__class__(**{**again.__dict__})  # a plain dataclass, every field restored
+    assert again.describe() == parsed.describe()
+    assert again.anchors == parsed.anchors
+    assert again.avoided == parsed.avoided
+
+
+def test_older_or_newer_than_a_title_named(full_parser):
+    parsed = full_parser.parse("something like The Dark Knight but older")
+    assert (parsed.year_min, parsed.year_max, parsed.relative) == (None, 2007, "")
+    parsed = full_parser.parse("like Heat, only newer")
+    assert (parsed.year_min, parsed.year_max) == (1996, None)

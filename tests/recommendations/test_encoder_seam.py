@@ -43,4 +43,5 @@ def test_items_are_embedded_and_requests_understood_by_the_configured_backend(
     assert set(ItemEmbedding.objects.values_list("model_name", flat=True)) == {"hashed-words"}
     result = recommendations_for_user(user=taste_world["newcomer"], n=5, intent="sci-fi, nothing dramatic")
     assert result.intent.describe() == "Sci-Fi · not Drama"
-    assert {r.item.title for r in result} == {"Aliens", "Predator"}  # the newcomer rated Alien
+    assert {r.item.title for r in result[:2]} == {"Aliens", "Predator"}  # the newcomer rated Alien
+    assert result.relaxed  # the rest are not Sci-Fi, said

@@ -38,23 +38,35 @@ def test_constraints_filter_and_the_parsed_intent_comes_back(embedded_world):
     result = recommendations_for_user(user=embedded_world["newcomer"], n=10, intent="sci-fi from the 80s")
 
     assert result.intent.describe() == "Sci-Fi · 1980-1989"
-    assert set(titles(result)) == {"Aliens", "Predator"}  # Alien is rated (and from 1979)
+    assert set(titles(result)[:2]) == {"Aliens", "Predator"}  # Alien is rated (and from 1979)
+    # Only two meet every constraint: the list goes on, relaxed, and says so.
+    assert set(titles(result)[2:]) == {"Heat", "Ran", "Brazil"}
+    assert result.relaxed == ["too few movies are Sci-Fi: then other movies"]
     assert all(r.source == "intent" for r in result)
     assert all(r.similarity is not None for r in result)
     assert result[0].evidence[0].title == "Alien"
 
 
 def test_exclusions_and_years_hold_for_anonymous_users(embedded_world):
-    result = recommendations_for_user(user=None, n=10, intent="something from the 80s, no sci-fi")
+    result = recommendations_for_user(user=None, n=2, intent="something from the 80s, no sci-fi")
 
     assert set(titles(result)) == {"Ran", "Brazil"}
     assert result.intent.excluded == ("Sci-Fi",)
+    assert result.relaxed == []
 
 
-def test_a_request_nothing_matches_gives_an_empty_list_not_an_error(embedded_world):
-    result = recommendations_for_user(user=None, n=10, intent="a western from 1950")
-    assert list(result) == []
+def test_a_request_nothing_matches_is_relaxed_never_empty(embedded_world):
+    result = recommendations_for_user(user=None, n=3, intent="a western from 1950")
+
+    assert len(result) == 3
     assert result.intent.describe() == "1950"  # no Western category in this catalogue
+    assert result.intent.unmatched == ("western",)
+    assert result.relaxed == ["too few movies from 1950: then from any year"]
+
+
+def test_a_list_is_empty_only_when_no_unseen_active_item_is_left(embedded_world):
+    result = recommendations_for_user(user=embedded_world["newcomer"], n=50, intent="sci-fi from 2030, no drama")
+    assert len(result) == 5  # every active item but the one the newcomer rated
 
 
 @pytest.mark.parametrize("intent", ["", "   ", "x" * 501])
@@ -69,7 +81,9 @@ def test_recommend_command_prints_the_intent_and_items(embedded_world):
 
     data = json.loads(out.getvalue())
     assert data["intent"]["summary"] == "Sci-Fi · 1980-1989"
-    assert {row["title"] for row in data["items"]} == {"Aliens", "Predator"}
+    assert {row["title"] for row in data["items"][:2]} == {"Aliens", "Predator"}
+    assert data["intent"]["relaxed"]
+    assert data["intent"]["unmatched"] == []
     with pytest.raises(CommandError, match="--intent: the request is empty"):
         call_command("recommend", "--user", "newcomer", "--intent", " ", stdout=StringIO())
 
@@ -115,9 +129,9 @@ def test_the_process_encoder_is_loaded_once():
 
 def test_intent_requests_do_a_bounded_number_of_queries(embedded_world, django_assert_max_num_queries):
     recommendations_for_user(user=embedded_world["newcomer"], n=3, intent="sci-fi")  # warm the process caches
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         result = recommendations_for_user(user=embedded_world["newcomer"], n=3, intent="80s sci-fi, no drama")
-    assert len(result) == 2
+    assert len(result) == 3  # two meet the request; the third is relaxed
 
 
 def test_a_user_whose_ratings_the_model_does_not_know_still_gets_results(embedded_world):

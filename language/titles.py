@@ -1,0 +1,168 @@
+"""Titles a request names: "like Toy Story", "similar to toy storry", "in the vein of Alien 1979",
+"I loved The Dark Knight". A title is found after a cue, as the longest run of words that is a catalogue
+title written the usual ways ("The Matrix", "Matrix", "Star Wars" for "Star Wars: Episode IV - A New Hope",
+"Se7en" for "Seven (a.k.a. Se7en)"); failing that, the closest title within a small edit distance
+(rapidfuzz). A year right after the title picks between remakes. Same-name titles go to the most popular.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz, process
+
+# What introduces a title. "like" alone is a cue, but not in "I'd like" / "would like".
+CUE = re.compile(
+    r"(?:(?<!would )(?<!i'd )(?<!id )(?<!you'd )(?<!we'd )\blike|\bsimilar to|\bin the (?:vein|style|spirit) of|"
+    r"\b(?:i |we )?(?:loved|liked|enjoyed|adored)|\bi (?:love|like|enjoy|adore)|\bfans? of|\bsuch as|"
+    r"\breminds? me of|\breminiscent of|\balong the lines of|\bcomparable to|\bakin to|\bas good as|\bà la|\ba la|"
+    r"\bthe same as|\bmore of)\s+"
+)
+YEAR_AFTER = re.compile(r"\s*\(?((?:18|19|20)\d\d)\)?(?![\w])")
+MAX_TITLE_WORDS = 12
+FUZZY_CUTOFF = 88  # rapidfuzz ratio, 0-100: "toy storry" -> "toy story" is 95
+ARTICLES = ("the", "a", "an")
+
+
+@dataclass(frozen=True)
+class TitleEntry:
+    item_id: int
+    title: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    entry: TitleEntry
+    start: int  # span in the text searched, the year after the title included (and the cue before it)
+    end: int
+    exact: bool
+
+
+def title_key(text: str) -> str:
+    """How a title is compared: lower case, letters and digits only, no leading article."""
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ").replace("'", "")).split()
+    if len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+class TitleIndex:
+    """Every title a request may name. `entries` most popular first: same-name titles go to the first."""
+
+    def __init__(self, entries: Iterable[TitleEntry], *, trailing_articles: tuple[str, ...] = ("The", "A", "An")):
+        self.keys: dict[str, list[TitleEntry]] = {}
+        articles = "|".join(map(re.escape, trailing_articles)) or "(?!)"
+        for entry in entries:
+            for key in _title_keys(entry.title, articles):
+                if key:
+                    self.keys.setdefault(key, []).append(entry)
+        self._key_list = list(self.keys)
+        self._longest = max((len(key.split()) for key in self.keys), default=0)
+
+    def __len__(self) -> int:
+        return len(self._key_list)
+
+    def find_after_cues(self, text: str, *, refused: frozenset[str] = frozenset(), cased: str = "") -> list[TitleMatch]:
+        """Titles named after a cue in `text` (lower case), and after "and"/"or" following one of those.
+        A run of words that is all `refused` words ("like a heist movie", "like aliens": category words)
+        is not a title, unless `cased` (the text as written, same length) has it capitalized ("like Aliens")."""
+        found: list[TitleMatch] = []
+        for cue in CUE.finditer(text):
+            position, said_from = cue.end(), cue.start()
+            while match := self.find_at(text, position, refused=_uncapitalized(refused, cased, position)):
+                found.append(replace(match, start=said_from))  # the cue goes with the title
+                joiner = re.match(r"\s*(?:,\s*)?(?:and|or|,)\s+", text[match.end :])
+                if not joiner:
+                    break
+                said_from, position = match.end, match.end + joiner.end()
+        return _non_overlapping(found)
+
+    def find_at(self, text: str, start: int, *, refused: frozenset[str] = frozenset()) -> TitleMatch | None:
+        """The title whose words begin at `start`: the longest exact run of words, else the closest."""
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[^\s,.;:!?()\"]+", text[start:])][:MAX_TITLE_WORDS]
+        words = [text[start + a : start + b] for a, b in spans]
+        # Phrases that end a title's run: what comes next is about something else.
+        for cut, word in enumerate(words):
+            if word in {"but", "please", "except", "without"} and cut:
+                words = words[:cut]
+                break
+        if not words or text[start + spans[0][0] - 1 : start + spans[0][0]] in {",", "."}:
+            return None
+        article = words[0] in ARTICLES[1:]  # "like a heist movie": a kind of item, unless the title has it
+        longest = min(len(words), self._longest + 1)
+        exact = 0
+        for length in range(longest, 0, -1):
+            phrase = " ".join(words[:length])
+            key = title_key(phrase)
+            if key in self.keys and not _refused(phrase, refused) and _article_fits(article, self.keys[key], phrase):
+                exact = length
+                break
+        # A longer run close to a title beats a shorter exact one: "toy storry" is Toy Story, not "Toy".
+        best: tuple[float, int, str] | None = None
+        for length in range(longest, exact, -1):
+            phrase = " ".join(words[:length])
+            key = title_key(phrase)
+            if len(key) < 5 or _refused(phrase, refused):
+                continue
+            hit = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if hit and (best is None or hit[1] > best[0]) and _article_fits(article, self.keys[hit[0]], phrase):
+                best = (hit[1], length, hit[0])
+        if best is not None:
+            return self._match(text, start, spans[best[1] - 1][1], self.keys[best[2]], exact=False)
+        if exact:
+            key = title_key(" ".join(words[:exact]))
+            return self._match(text, start, spans[exact - 1][1], self.keys[key], exact=True)
+        return None
+
+    @staticmethod
+    def _match(text: str, start: int, end: int, entries: list[TitleEntry], *, exact: bool) -> TitleMatch:
+        year = YEAR_AFTER.match(text, start + end)
+        chosen = entries[0]
+        if year:
+            same_year = [entry for entry in entries if entry.year == int(year[1])]
+            if same_year:
+                chosen, end = same_year[0], year.end() - start
+        return TitleMatch(entry=chosen, start=start, end=start + end, exact=exact)
+
+
+def _title_keys(title: str, articles: str) -> set[str]:
+    """A title's keys: as written, in reading order ("Matrix, The"), before a colon or dash ("Star Wars"),
+    and each name in parentheses ("Seven (a.k.a. Se7en)")."""
+    main = re.sub(r"\s*\(.*?\)\s*", " ", title).strip()
+    natural = re.sub(rf"^(.+?), ({articles})$", r"\2 \1", main)
+    keys = {title_key(main), title_key(natural)}
+    for alternative in re.findall(r"\((?:a\.k\.a\. |aka )?([^)]+)\)", title):
+        keys.add(title_key(re.sub(rf"^(.+?), ({articles})$", r"\2 \1", alternative)))
+    head = re.split(r":| - ", natural, maxsplit=1)[0]
+    if head != natural and len(title_key(head)) >= 4:
+        keys.add(title_key(head))
+    return keys
+
+
+def _uncapitalized(refused: frozenset[str], cased: str, position: int) -> frozenset[str]:
+    """No refused words for a title written with a capital where it starts."""
+    start = len(cased[position:]) - len(cased[position:].lstrip())
+    capital = position + start < len(cased) and cased[position + start].isupper()
+    return frozenset() if capital else refused
+
+
+def _refused(phrase: str, refused: frozenset[str]) -> bool:
+    words = [w for w in re.findall(r"[a-z0-9'-]+", phrase) if w not in ARTICLES]
+    return bool(refused) and all(word in refused for word in words)
+
+
+def _article_fits(article: bool, entries: list[TitleEntry], phrase: str) -> bool:
+    """'like a heist' names a kind of item; 'like A Beautiful Mind' names the title that starts with 'A'."""
+    if not article:
+        return True
+    first = phrase.split()[0]
+    return any(re.match(rf"{first}\b|.*, {first}$", entry.title.lower()) for entry in entries)
+
+
+def _non_overlapping(matches: list[TitleMatch]) -> list[TitleMatch]:
+    kept: list[TitleMatch] = []
+    for match in sorted(matches, key=lambda m: m.start):
+        if not kept or match.start >= kept[-1].end:
+            kept.append(match)
+    return kept

@@ -1,0 +1,87 @@
+"""Titles a request names: cues, the ways a title is written, misspellings, a year, same-name titles."""
+
+import pytest
+
+from language.titles import TitleEntry, TitleIndex, title_key
+
+CATALOGUE = [  # most popular first, as serving orders them
+    TitleEntry(1, "Toy Story", 1995),
+    TitleEntry(2, "Alien", 1979),
+    TitleEntry(3, "Dark Knight, The", 2008),
+    TitleEntry(4, "Star Wars: Episode IV - A New Hope", 1977),
+    TitleEntry(5, "Seven (a.k.a. Se7en)", 1995),
+    TitleEntry(6, "Heat", 1995),
+    TitleEntry(7, "Beautiful Mind, A", 2001),
+    TitleEntry(8, "Heist", 2001),
+    TitleEntry(9, "Toy, The", 1982),
+    TitleEntry(10, "Alien", 2019),  # a remake: less popular, named with its year
+    TitleEntry(11, "Escape from New York", 1981),
+    TitleEntry(12, "Ronin", 1998),
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return TitleIndex(CATALOGUE)
+
+
+def found(index, text, refused=frozenset()):
+    return [(m.entry.item_id, m.exact) for m in index.find_after_cues(f" {text.lower()} ", refused=refused)]
+
+
+@pytest.mark.parametrize(
+    ("text", "item_ids"),
+    [
+        ("something like Toy Story", [1]),
+        ("similar to The Dark Knight but funnier", [3]),
+        ("in the vein of Star Wars", [4]),
+        ("I loved se7en", [5]),
+        ("movies like Seven", [5]),
+        ("reminds me of a beautiful mind", [7]),
+        ("I enjoyed Escape from New York", [11]),
+        ("like Heat and Ronin, not too old", [6, 12]),
+        ("fans of alien 2019", [10]),
+        ("in the style of Alien (1979)", [2]),
+        ("like alien", [2]),
+    ],
+)
+def test_titles_after_a_cue_are_found(index, text, item_ids):
+    assert [item_id for item_id, _ in found(index, text)] == item_ids
+
+
+def test_a_misspelled_title_is_found_by_a_close_match_not_a_shorter_exact_one(index):
+    assert found(index, "similar to toy storry") == [(1, False)]
+    assert found(index, "like the dark knigth") == [(3, False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd like a comedy",  # "would like" is no cue
+        "something like a heist movie",  # "a heist": a kind of movie, not the title Heist
+        "something light and funny",  # no cue at all
+        "like zxqv",
+    ],
+)
+def test_no_title_is_made_up(index, text):
+    assert found(index, text, refused=frozenset({"heist", "comedy", "movie"})) == []
+
+
+def test_a_run_of_category_words_is_a_title_only_when_written_with_a_capital(index):
+    assert found(index, "like heist", refused=frozenset({"heist"})) == []
+    assert found(index, "like heist") == [(8, True)]
+    matches = index.find_after_cues(" like heist ", refused=frozenset({"heist"}), cased=" like Heist ")
+    assert [m.entry.item_id for m in matches] == [8]
+
+
+def test_the_match_spans_the_cue_and_the_year():
+    index = TitleIndex(CATALOGUE)
+    text = " more like alien 2019, but scarier "
+    [match] = index.find_after_cues(text)
+    assert text[match.start : match.end] == "like alien 2019"  # cut out whole: 2019 is no year constraint
+
+
+def test_title_keys_ignore_case_punctuation_and_leading_articles():
+    assert title_key("The Dark Knight") == title_key("dark knight") == "dark knight"
+    assert title_key("Amélie") != ""
+    assert title_key("Fast & Furious") == "fast and furious"
