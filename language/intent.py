@@ -22,6 +22,16 @@ from language.years import NEWER, OLDER, years_take
 
 MAX_LENGTH = 500
 MAX_KEYWORD_WORDS = 3  # the longest phrase looked up as a keyword ("new york city")
+MAX_KEYWORD_CANDIDATES = 200  # phrases of one request looked up (one query), however long it is
+# Words a phrase looked up never begins or ends with: "with tom hanks" is looked up as "tom hanks".
+EDGE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the of and or but with without in on at to for from by about into over than as is are was were
+        be i me my we our you your it its this that these those some any something anything like want please
+        set no not nothing less more only very really""",
+    )
+)
 
 NEGATION = re.compile(
     r"\b(?:no|not|non|nothing|none|without|except|excluding|exclude|avoid|avoiding|minus|skip|never|"
@@ -53,7 +63,9 @@ FILLER = frozenset(
     feel feeling mood vibe night evening weekend watching seen saw go going think what where who how which
     too so much many again instead still even there their they them he she his her him as at by into than
     then when while all both each every few most much own same should will shall may might must do does
-    did done let lets let's make ok okay thanks thank hey hi hello yes no not""",
+    did done let lets let's make ok okay thanks thank hey hi hello yes no not
+    directed starring featuring stars starred acted acting played plays playing written wrote by based takes
+    take place located happening happens involving including include includes containing features""",
     )
 )
 
@@ -207,11 +219,18 @@ class IntentParser:
         self.similarity_threshold = similarity_threshold
         self.similarity_margin = similarity_margin
         self.filler = FILLER | domain.item_words
+        self._item_words = domain.item_words
         self.natural = domain.natural_title
         self.phrases = category_phrases(category_names, domain=domain, aliases=aliases)
         self._phrase_pattern = phrase_pattern(self.phrases)
         self._single_words = [phrase for phrase in self.phrases if " " not in phrase and len(phrase) >= 4]
         self._category_words = frozenset(w for phrase in self.phrases for w in phrase.split()) | self.filler
+        # Words that only name a category ("comedy", "funny"): never looked up as keywords. A synonym that
+        # is also a subject ("time travel", "zombies", "mafia") is: items tagged with it rank first.
+        plain = [re.split(r"[\s-]+", name.lower()) for name in category_names]
+        plain += [phrase.split() for words in domain.descriptions.values() for phrase in words]
+        self._category_only = frozenset(w for words in plain for w in words)
+        self._category_stems = frozenset(w[:5] for w in self._category_only if len(w) >= 5)
         self._names = list(category_names)
         self._name_vectors = encode([f"{name} {domain.plural}" for name in category_names]) if encode else None
 
@@ -249,12 +268,23 @@ class IntentParser:
             unmatched = self._unmatched(words)
             vectors = self.encode([residual or " ".join(wanted) or text.strip(), *unmatched])
             vector = vectors[0]
-            by_similarity = self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), notes)
-            wanted += [name for _, name in by_similarity]
-            understood |= {word for word, _ in by_similarity}
-        # Words a category was only guessed for ("shakespeare": Drama, by similarity) are looked up too.
-        keywords, avoided = self._keywords(work, negated_words, named)
-        understood |= {w for k in (*keywords, *avoided) for w in k.phrase.split()}
+            guessed_notes: list[str] = []
+            guessed = self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), guessed_notes)
+        else:
+            guessed, guessed_notes = [], []
+        # Synonyms are looked up too ("time travel": Sci-Fi, and items tagged so first); the category's own
+        # words and near-misses of them ("comdy") are not.
+        plain = {w for w in named if self._names_category(w) or w not in self._category_words}
+        keywords, avoided = self._keywords(work, negated_words, plain)
+        mentioned = {w for k in (*keywords, *avoided) for w in k.phrase.split()}
+        # A word items mention is taken as that, not as the category its embedding is nearest to: "a Quentin
+        # Tarantino movie" mentions Tarantino, and is no Film-Noir.
+        for (word, name), note in zip(guessed, guessed_notes, strict=True):
+            if word not in mentioned:
+                wanted.append(name)
+                understood.add(word)
+                notes.append(note)
+        understood |= mentioned
         not_understood = [
             w for w in dict.fromkeys([*words, *(w for chunk in negated_words for w in chunk)])
             if w not in understood and w not in self.filler and w not in self.phrases and not w.isdigit()
@@ -295,20 +325,37 @@ class IntentParser:
     def _keywords(
         self, work: str, negated: list[list[str]], understood: set[str]
     ) -> tuple[list[Keyword], list[Keyword]]:
-        """The longest runs of leftover words the catalogue mentions, wanted and (from negations) refused."""
+        """The longest runs of leftover words the catalogue mentions, wanted and (from negations) refused.
+        A phrase may hold common words ("time travel", "will ferrell") but not begin or end with one
+        ("with tom"), and a single word is looked up only if it is not a common word."""
         if self.match_keywords is None:
             return [], []
-        breaks = self.filler | understood
-        runs = [run for chunk in work.split("|") for run in _split_on(_words(chunk), breaks)]
+        runs = [run for chunk in work.split("|") for run in _split_on(_words(chunk), understood)]
         candidates = {
-            " ".join(run[i : i + size])
+            phrase
             for run in [*runs, *negated]
             for size in range(1, MAX_KEYWORD_WORDS + 1)
             for i in range(len(run) - size + 1)
+            if (phrase := self._lookup_phrase(run[i : i + size]))
         }
-        candidates = {c for c in candidates if c not in self.phrases and len(c) >= 2}
-        found = self.match_keywords(sorted(candidates)) if candidates else {}
+        found = self.match_keywords(sorted(candidates)[:MAX_KEYWORD_CANDIDATES]) if candidates else {}
         return _greedy(runs, found), _greedy(negated, found)
+
+    def _names_category(self, word: str) -> bool:
+        """A category's own word, or a form of one ("dramas", "westerns", "comedies")."""
+        return word in self._category_only or (len(word) >= 5 and word[:5] in self._category_stems)
+
+    def _lookup_phrase(self, words: list[str]) -> str:
+        """The words as a phrase worth looking up, or ""."""
+        phrase = " ".join(words)
+        if phrase in self.phrases and all(self._names_category(w) for w in words):
+            return ""
+        if len(words) == 1:
+            return phrase if phrase not in self.filler and len(phrase) >= 2 and not phrase.isdigit() else ""
+        edges = EDGE_WORDS | self.filler & self._item_words
+        if words[0] in edges or words[-1] in edges or all(w in self.filler for w in words):
+            return ""
+        return phrase
 
     # --- categories ------------------------------------------------------------------------------
     def _negations(self, work: str, notes: list[str]) -> tuple[list[str], list[list[str]], str]:
@@ -329,7 +376,7 @@ class IntentParser:
                     ]  # fmt: skip
             excluded += found
             if not found:
-                rest += _split_on([w for w in _words(scope) if w not in named], self.filler)
+                rest += _split_on(_words(scope), frozenset(named))
             # Drop the cue and its scope from what is parsed next and from the vector text.
             work = work[: match.start()] + " | " + work[scope_end:]
         return excluded, rest, work

@@ -5,11 +5,13 @@ title written the usual ways ("The Matrix", "Matrix", "Star Wars" for "Star Wars
 (rapidfuzz). A year right after the title picks between remakes. Same-name titles go to the most popular.
 """
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 # What introduces a title. "like" alone is a cue, but not in "I'd like" / "would like".
 CUE = re.compile(
@@ -20,6 +22,7 @@ CUE = re.compile(
 )
 YEAR_AFTER = re.compile(r"\s*\(?((?:18|19|20)\d\d)\)?(?![\w])")
 MAX_TITLE_WORDS = 12
+MAX_PREFIXED = 500  # titles a prefix may pick from
 FUZZY_CUTOFF = 88  # rapidfuzz ratio, 0-100: "toy storry" -> "toy story" is 95
 ARTICLES = ("the", "a", "an")
 
@@ -53,11 +56,19 @@ class TitleIndex:
     def __init__(self, entries: Iterable[TitleEntry], *, trailing_articles: tuple[str, ...] = ("The", "A", "An")):
         self.keys: dict[str, list[TitleEntry]] = {}
         articles = "|".join(map(re.escape, trailing_articles)) or "(?!)"
+        self._partial: set[tuple[str, int]] = set()  # (key, item): the key is only part of its title
         for entry in entries:
-            for key in _title_keys(entry.title, articles):
+            full, keys = _title_keys(entry.title, articles)
+            for key in keys:
                 if key:
                     self.keys.setdefault(key, []).append(entry)
+                    if key not in full:
+                        self._partial.add((key, entry.item_id))
         self._key_list = list(self.keys)
+        self._sorted_keys = sorted(self.keys)
+        self._rank = {}
+        for rank, entry in enumerate(e for entries in self.keys.values() for e in entries):
+            self._rank.setdefault(entry.item_id, rank)
         self._longest = max((len(key.split()) for key in self.keys), default=0)
 
     def __len__(self) -> int:
@@ -98,6 +109,8 @@ class TitleIndex:
             if key in self.keys and not _refused(phrase, refused) and _article_fits(article, self.keys[key], phrase):
                 exact = length
                 break
+        if not exact and (prefixed := self._prefixed(words, longest, refused)):
+            return self._match(text, start, spans[prefixed[0] - 1][1], prefixed[1], exact=True)
         # A longer run close to a title beats a shorter exact one: "toy storry" is Toy Story, not "Toy".
         best: tuple[float, int, str] | None = None
         for length in range(longest, exact, -1):
@@ -105,20 +118,47 @@ class TitleIndex:
             key = title_key(phrase)
             if len(key) < 5 or _refused(phrase, refused):
                 continue
-            hit = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            hit = self._closest(key)
             if hit and (best is None or hit[1] > best[0]) and _article_fits(article, self.keys[hit[0]], phrase):
                 best = (hit[1], length, hit[0])
         if best is not None:
-            return self._match(text, start, spans[best[1] - 1][1], self.keys[best[2]], exact=False)
+            return self._match(text, start, spans[best[1] - 1][1], self.keys[best[2]], exact=False, key=best[2])
         if exact:
             key = title_key(" ".join(words[:exact]))
-            return self._match(text, start, spans[exact - 1][1], self.keys[key], exact=True)
+            return self._match(text, start, spans[exact - 1][1], self.keys[key], exact=True, key=key)
         return None
 
-    @staticmethod
-    def _match(text: str, start: int, end: int, entries: list[TitleEntry], *, exact: bool) -> TitleMatch:
+    def _closest(self, key: str) -> tuple[str, float] | None:
+        """The key within a typo or two of `key` (a swap of letters counts as one: "matirx"), else the one
+        most alike by rapidfuzz's ratio, at least FUZZY_CUTOFF; with its likeness, 0-100."""
+        allowed = 1 if len(key) < 9 else 2 if len(key) < 16 else 3
+        hit = process.extractOne(key, self._key_list, scorer=DamerauLevenshtein.distance, score_cutoff=allowed)
+        if hit:
+            return hit[0], 100.0 * (1 - hit[1] / max(len(key), len(hit[0])))
+        hit = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return (hit[0], hit[1]) if hit else None
+
+    def _prefixed(self, words: list[str], longest: int, refused: frozenset[str]) -> tuple[int, list] | None:
+        """The longest run of two words or more that begins titles ("harry potter"), and those titles,
+        the most popular first."""
+        for length in range(longest, 1, -1):
+            phrase = " ".join(words[:length])
+            key = title_key(phrase)
+            if len(key) < 8 or _refused(phrase, refused):
+                continue
+            first = bisect.bisect_left(self._sorted_keys, key + " ")
+            last = bisect.bisect_left(self._sorted_keys, key + " \uffff", lo=first)
+            if first < last:
+                entries = [e for k in self._sorted_keys[first : min(last, first + MAX_PREFIXED)] for e in self.keys[k]]
+                return length, entries
+        return None
+
+    def _match(self, text: str, start: int, end: int, entries: list[TitleEntry], *, exact: bool, key: str = ""):
+        """The entry meant: the one with the year written after the title, else the most popular whose whole
+        title it is, else the first of a series ("star wars": the earliest of the titles it begins)."""
         year = YEAR_AFTER.match(text, start + end)
-        chosen = entries[0]
+        whole = [entry for entry in entries if (key, entry.item_id) not in self._partial] if key else []
+        chosen = whole[0] if whole else min(entries, key=lambda e: (e.year or 9999, self._rank[e.item_id]))
         if year:
             same_year = [entry for entry in entries if entry.year == int(year[1])]
             if same_year:
@@ -126,18 +166,19 @@ class TitleIndex:
         return TitleMatch(entry=chosen, start=start, end=start + end, exact=exact)
 
 
-def _title_keys(title: str, articles: str) -> set[str]:
-    """A title's keys: as written, in reading order ("Matrix, The"), before a colon or dash ("Star Wars"),
-    and each name in parentheses ("Seven (a.k.a. Se7en)")."""
+def _title_keys(title: str, articles: str) -> tuple[set[str], set[str]]:
+    """(the keys of the whole title, all its keys): as written, in reading order ("Matrix, The"), each name
+    in parentheses ("Seven (a.k.a. Se7en)"), and the part before a colon or dash ("Star Wars")."""
     main = re.sub(r"\s*\(.*?\)\s*", " ", title).strip()
     natural = re.sub(rf"^(.+?), ({articles})$", r"\2 \1", main)
     keys = {title_key(main), title_key(natural)}
     for alternative in re.findall(r"\((?:a\.k\.a\. |aka )?([^)]+)\)", title):
         keys.add(title_key(re.sub(rf"^(.+?), ({articles})$", r"\2 \1", alternative)))
+    full = set(keys)
     head = re.split(r":| - ", natural, maxsplit=1)[0]
     if head != natural and len(title_key(head)) >= 4:
         keys.add(title_key(head))
-    return keys
+    return full, keys
 
 
 def _uncapitalized(refused: frozenset[str], cased: str, position: int) -> frozenset[str]:

@@ -125,14 +125,15 @@ def _collaborative(universe, serving: ServingModel | None, anchor_ids, user_scor
 
 
 def _keyword_bonus(parsed: ParsedIntent, universe: np.ndarray) -> np.ndarray | None:
-    """1 for an item mentioning every keyword, a share for some: they come before items mentioning none."""
+    """1 per keyword an item mentions: items mentioning more come first, then those mentioning fewer, then
+    the rest (blended scores are at most 1)."""
     if not parsed.keywords:
         return None
     bonus = np.zeros(len(universe))
     for keyword in parsed.keywords:
         # In the field it was found in: "dark" among items tagged dark, not every title with "dark" in it.
         found = items_mentioning(keyword.phrase, field=keyword.field)
-        bonus += np.isin(universe, found) / len(parsed.keywords)
+        bonus += np.isin(universe, found)
     return bonus
 
 

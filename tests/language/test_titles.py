@@ -17,6 +17,8 @@ CATALOGUE = [  # most popular first, as serving orders them
     TitleEntry(10, "Alien", 2019),  # a remake: less popular, named with its year
     TitleEntry(11, "Escape from New York", 1981),
     TitleEntry(12, "Ronin", 1998),
+    TitleEntry(13, "Harry Potter and the Sorcerer's Stone", 2001),
+    TitleEntry(14, "Harry Potter and the Chamber of Secrets", 2002),
 ]
 
 
@@ -43,6 +45,8 @@ def found(index, text, refused=frozenset()):
         ("fans of alien 2019", [10]),
         ("in the style of Alien (1979)", [2]),
         ("like alien", [2]),
+        ("something like harry potter", [13]),  # the most popular of the titles it begins
+        ("similar to harry potter and the chamber of secrets", [14]),
     ],
 )
 def test_titles_after_a_cue_are_found(index, text, item_ids):
