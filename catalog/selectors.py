@@ -100,7 +100,7 @@ def items_mentioning(phrase: str, *, field: str | None = None, limit: int = MENT
             )
             items = items.alias(in_field=ExpressionWrapper(in_field, output_field=BooleanField())).filter(in_field=True)
     else:
-        pattern = _whole_words(phrase)
+        pattern = whole_words_pattern(phrase)
         matches = Q()
         for name in names:
             matches |= Q(**{f"{name}__iregex": pattern})
@@ -116,7 +116,7 @@ def title_entries() -> list[tuple[int, str, int | None]]:
 def _keyword_fields_plain(phrases: Sequence[str]) -> dict[str, str]:
     found = {}
     for phrase in phrases:
-        pattern = _whole_words(phrase)
+        pattern = whole_words_pattern(phrase)
         for name, _ in FIELDS_BY_WEIGHT:
             if Item.objects.active().filter(**{f"{name}__iregex": pattern}).exists():
                 found[phrase] = name
@@ -124,7 +124,8 @@ def _keyword_fields_plain(phrases: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _whole_words(phrase: str) -> str:
-    """The phrase as a case-free pattern of whole words, a plural's "s" optional ("sequels": "sequel")."""
+def whole_words_pattern(phrase: str) -> str:
+    """The phrase as a pattern of whole words (Python's and SQLite's regular expressions; match it without
+    case), a plural's "s" optional ("sequels": "sequel")."""
     words = [re.escape(word.removesuffix("s") if len(word) > 3 else word) for word in phrase.split()]
     return r"\b" + r"\W+".join(words) + r"s?\b"

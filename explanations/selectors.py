@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from explanations.generation import generator_name
 from language.prompts import PROMPT_VERSION
-from recommendations.selectors import RecommendationList
+from recommendations.selectors import RecommendationList, request_summary
 
 
 def explanation_key(item_id: int, evidence: list[int], intent: str) -> str:
@@ -23,9 +23,10 @@ def explanation_cache_key(key: str) -> str:
 
 def explanations_ready(recommendations: RecommendationList) -> list[bool]:
     """Whether each recommendation's reason is ready in the cache (one round trip, nothing enqueued)."""
-    summary = recommendations.intent.describe() if recommendations.intent else ""
     keys = [
-        explanation_cache_key(explanation_key(r.item.pk, [e.item_id for e in r.evidence], summary))
+        explanation_cache_key(
+            explanation_key(r.item.pk, [e.item_id for e in r.evidence], request_summary(recommendations.intent, r.item))
+        )
         for r in recommendations
     ]
     found = cache.get_many(keys) if keys else {}

@@ -25,6 +25,7 @@ from recommendations.selectors import (
     evidence_item_ids,
     intent_parse,
     recommendations_for_user,
+    request_summary,
 )
 
 # After training, reasons are written ahead for the top few items of the most recently active users.
@@ -60,9 +61,10 @@ def explanation_request(
     """
     evidence = evidence_item_ids(user=user, item=item)
     if conversation:
-        summary = conversation_intent(user=user, conversation_id=conversation).describe()
+        parsed = conversation_intent(user=user, conversation_id=conversation)
     else:
-        summary = intent_parse(intent).describe() if intent else ""
+        parsed = intent_parse(intent) if intent else None
+    summary = request_summary(parsed, item)
     key = explanation_key(item.pk, evidence, summary)
     cached = cache.get(explanation_cache_key(key))
     if cached:
@@ -95,8 +97,10 @@ def explanations_request_page(*, recommendations: RecommendationList) -> int:
     reason is written when the page's script asks for it."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
-    summary = recommendations.intent.describe() if recommendations.intent else ""
-    wanted = {explanation_key(r.item.pk, [e.item_id for e in r.evidence], summary): r for r in recommendations}
+    summaries = {r.item.pk: request_summary(recommendations.intent, r.item) for r in recommendations}
+    wanted = {
+        explanation_key(r.item.pk, [e.item_id for e in r.evidence], summaries[r.item.pk]): r for r in recommendations
+    }
     ready = cache.get_many([explanation_cache_key(key) for key in wanted]) if wanted else {}
     open_keys = [key for key in wanted if explanation_cache_key(key) not in ready]
     existing = set(Explanation.objects.filter(key__in=open_keys).values_list("key", flat=True)) if open_keys else set()
@@ -109,7 +113,7 @@ def explanations_request_page(*, recommendations: RecommendationList) -> int:
                 key=key,
                 item=wanted[key].item,
                 evidence_item_ids=[e.item_id for e in wanted[key].evidence],
-                intent=summary,
+                intent=summaries[wanted[key].item.pk],
                 model_name=generator_name(),
                 prompt_version=PROMPT_VERSION,
             )

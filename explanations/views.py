@@ -12,9 +12,9 @@ from django.views.generic import TemplateView
 from catalog.selectors import item_featured
 from explanations.api import explanation_url
 from explanations.services import explanations_request_page
-from language.intent import ParsedIntent
+from language.parsed import ParsedIntent
 from recommendations.api import MAX_INTENT
-from recommendations.selectors import ConversationError, recommendations_for_user
+from recommendations.selectors import recommendations_for_user
 from recommendations.services.conversations import conversation_turn
 
 HOME_ITEMS = 12

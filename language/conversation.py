@@ -8,7 +8,7 @@ then anchored on the second item that list showed instead of Heat.
 from dataclasses import replace
 from statistics import median
 
-from language.intent import Anchor, ParsedIntent
+from language.parsed import Anchor, ParsedIntent
 
 
 def refine(

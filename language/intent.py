@@ -12,17 +12,16 @@ are excluded ("no horror", "no sequels") and kept out of the vector, so "no horr
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from language.domain import Domain
+from language.keywords import MAX_KEYWORD_CANDIDATES, MAX_KEYWORD_WORDS, as_written, longest_matches, split_on
+from language.parsed import Anchor, Keyword, ParsedIntent
 from language.titles import TitleIndex
 from language.years import NEWER, OLDER, years_take
 
 MAX_LENGTH = 500
-MAX_KEYWORD_WORDS = 3  # the longest phrase looked up as a keyword ("new york city")
-MAX_KEYWORD_CANDIDATES = 200  # phrases of one request looked up (one query), however long it is
 # Words a phrase looked up never begins or ends with: "with tom hanks" is looked up as "tom hanks".
 EDGE_WORDS = frozenset(
     re.findall(
@@ -72,122 +71,6 @@ FILLER = frozenset(
 Encode = Callable[[list[str]], np.ndarray]
 # Phrases -> the field of the items each matched in ("keywords", "title", "description"); unmatched are absent.
 KeywordMatcher = Callable[[Sequence[str]], dict[str, str]]
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """A title the request names: the list is ranked toward it and never shows it."""
-
-    item_id: int
-    title: str  # as the catalogue writes it ("Dark Knight, The")
-    year: int | None
-    label: str = ""  # in reading order ("The Dark Knight"), for chips and summaries
-
-
-@dataclass(frozen=True)
-class Keyword:
-    """Words the catalogue knows about some items ("tom hanks" in their keywords)."""
-
-    phrase: str
-    field: str
-
-
-@dataclass(frozen=True)
-class Chip:
-    """One understood constraint as the site shows it; `key` removes it (the API's `remove`)."""
-
-    key: str
-    label: str
-    negative: bool = False
-
-
-@dataclass(frozen=True)
-class ParsedIntent:
-    text: str
-    categories: tuple[str, ...] = ()  # catalogue category names the items must all have
-    excluded: tuple[str, ...] = ()  # catalogue category names the items must not have
-    year_min: int | None = None
-    year_max: int | None = None
-    residual: str = ""  # what is left for the similarity vector
-    notes: tuple[str, ...] = field(default=())  # how each category was matched, for debugging
-    anchors: tuple[Anchor, ...] = ()
-    keywords: tuple[Keyword, ...] = ()  # matched words: items mentioning them rank first
-    avoided: tuple[Keyword, ...] = ()  # negated matched words ("no sequels"): items mentioning them are left out
-    unmatched: tuple[str, ...] = ()  # words nothing understood
-    references: tuple[int, ...] = ()  # "the second one": positions in the list shown before (-1: the last)
-    relative: str = ""  # "older" / "newer": than the list shown before, in a follow-up
-    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # the residual, embedded
-
-    def describe(self) -> str:
-        """'like Heat · Sci-Fi · 1990-1999 · not Horror', the line the site and the API show."""
-        return " · ".join(chip.label for chip in self.chips())
-
-    def chips(self) -> list[Chip]:
-        chips = [Chip(f"anchor:{a.item_id}", f"like {a.label or a.title}") for a in self.anchors]
-        chips += [Chip(f"category:{name}", name) for name in self.categories]
-        low, high = self.year_min, self.year_max
-        if low is not None or high is not None:
-            if low is not None and high is not None:
-                label = str(low) if low == high else f"{low}-{high}"
-            else:
-                label = f"from {low}" if low is not None else f"until {high}"
-            chips.append(Chip("years", label))
-        chips += [Chip(f"keyword:{k.phrase}", f"mentions: {k.phrase}") for k in self.keywords]
-        chips += [Chip(f"excluded:{name}", f"not {name}", negative=True) for name in self.excluded]
-        chips += [Chip(f"avoided:{k.phrase}", f"not: {k.phrase}", negative=True) for k in self.avoided]
-        return chips
-
-    def without(self, key: str) -> "ParsedIntent":
-        """The request with one chip removed (KeyError when it has no such chip)."""
-        if key not in {chip.key for chip in self.chips()}:
-            raise KeyError(key)
-        kind, _, value = key.partition(":")
-        if kind == "years":
-            return replace(self, year_min=None, year_max=None)
-        if kind == "anchor":
-            return replace(self, anchors=tuple(a for a in self.anchors if str(a.item_id) != value))
-        if kind in {"keyword", "avoided"}:
-            attribute = "keywords" if kind == "keyword" else "avoided"
-            return replace(self, **{attribute: tuple(k for k in getattr(self, attribute) if k.phrase != value)})
-        attribute = "categories" if kind == "category" else "excluded"
-        return replace(self, **{attribute: tuple(name for name in getattr(self, attribute) if name != value)})
-
-    def as_dict(self) -> dict:
-        return {
-            "text": self.text,
-            "categories": list(self.categories),
-            "excluded": list(self.excluded),
-            "year_min": self.year_min,
-            "year_max": self.year_max,
-            "residual": self.residual,
-            "notes": list(self.notes),
-            "summary": self.describe(),
-            "anchors": [
-                {"item_id": a.item_id, "title": a.title, "year": a.year, "label": a.label} for a in self.anchors
-            ],
-            "keywords": [{"phrase": k.phrase, "field": k.field} for k in self.keywords],
-            "avoided": [{"phrase": k.phrase, "field": k.field} for k in self.avoided],
-            "unmatched": list(self.unmatched),
-            "chips": [{"key": c.key, "label": c.label, "negative": c.negative} for c in self.chips()],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict, *, vector: np.ndarray | None = None) -> "ParsedIntent":
-        """The request as_dict() wrote (a conversation's stored state), with its vector given back."""
-        return cls(
-            text=data["text"],
-            categories=tuple(data["categories"]),
-            excluded=tuple(data["excluded"]),
-            year_min=data["year_min"],
-            year_max=data["year_max"],
-            residual=data["residual"],
-            notes=tuple(data.get("notes", ())),
-            anchors=tuple(Anchor(**a) for a in data.get("anchors", ())),
-            keywords=tuple(Keyword(**k) for k in data.get("keywords", ())),
-            avoided=tuple(Keyword(**k) for k in data.get("avoided", ())),
-            unmatched=tuple(data.get("unmatched", ())),
-            vector=vector,
-        )
 
 
 class IntentParser:
@@ -276,6 +159,7 @@ class IntentParser:
         # words and near-misses of them ("comdy") are not.
         plain = {w for w in named if self._names_category(w) or w not in self._category_words}
         keywords, avoided = self._keywords(work, negated_words, plain)
+        keywords, avoided = [as_written(k, cased) for k in keywords], [as_written(k, cased) for k in avoided]
         mentioned = {w for k in (*keywords, *avoided) for w in k.phrase.split()}
         # A word items mention is taken as that, not as the category its embedding is nearest to: "a Quentin
         # Tarantino movie" mentions Tarantino, and is no Film-Noir.
@@ -330,7 +214,7 @@ class IntentParser:
         ("with tom"), and a single word is looked up only if it is not a common word."""
         if self.match_keywords is None:
             return [], []
-        runs = [run for chunk in work.split("|") for run in _split_on(_words(chunk), understood)]
+        runs = [run for chunk in work.split("|") for run in split_on(_words(chunk), understood)]
         candidates = {
             phrase
             for run in [*runs, *negated]
@@ -339,7 +223,7 @@ class IntentParser:
             if (phrase := self._lookup_phrase(run[i : i + size]))
         }
         found = self.match_keywords(sorted(candidates)[:MAX_KEYWORD_CANDIDATES]) if candidates else {}
-        return _greedy(runs, found), _greedy(negated, found)
+        return longest_matches(runs, found), longest_matches(negated, found)
 
     def _names_category(self, word: str) -> bool:
         """A category's own word, or a form of one ("dramas", "westerns", "comedies")."""
@@ -376,7 +260,7 @@ class IntentParser:
                     ]  # fmt: skip
             excluded += found
             if not found:
-                rest += _split_on(_words(scope), frozenset(named))
+                rest += split_on(_words(scope), frozenset(named))
             # Drop the cue and its scope from what is parsed next and from the vector text.
             work = work[: match.start()] + " | " + work[scope_end:]
         return excluded, rest, work
@@ -461,34 +345,6 @@ def _key(name: str) -> str:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9][a-z0-9'-]*", text)
-
-
-def _split_on(words: list[str], breaks: frozenset[str]) -> list[list[str]]:
-    """Runs of consecutive words, broken at (and without) the `breaks` words."""
-    runs: list[list[str]] = [[]]
-    for word in words:
-        if word in breaks:
-            runs.append([])
-        else:
-            runs[-1].append(word)
-    return [run for run in runs if run]
-
-
-def _greedy(runs: list[list[str]], found: dict[str, str]) -> list[Keyword]:
-    """The longest matched phrases in each run, left to right, none overlapping."""
-    keywords: dict[str, Keyword] = {}
-    for run in runs:
-        i = 0
-        while i < len(run):
-            for size in range(min(MAX_KEYWORD_WORDS, len(run) - i), 0, -1):
-                phrase = " ".join(run[i : i + size])
-                if phrase in found:
-                    keywords.setdefault(phrase, Keyword(phrase=phrase, field=found[phrase]))
-                    i += size
-                    break
-            else:
-                i += 1
-    return list(keywords.values())
 
 
 def _references(work: str) -> tuple[list[int], str]:

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from catalog.domain import catalogue_domain
 from catalog.selectors import items_mentioning
-from language.intent import ParsedIntent
+from language.parsed import ParsedIntent
 from recengine.scoring import blend, relaxed_choice
 from recommendations.serving import CatalogueFacts, ServingModel, catalogue_facts_now, embedding_index
 

@@ -1,6 +1,7 @@
 """Reads: a user's recommendations (optionally for a request in words) with their evidence, similar items,
 and the ratings training reads. No process state here: the in-memory model lives in `serving`."""
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from catalog.models import Category, Item
+from catalog.selectors import whole_words_pattern
 from feedback.models import FeedbackEvent, Rating
-from language.intent import ParsedIntent
+from language.parsed import ParsedIntent
 from recommendations.intent_lists import rank_for_request
 from recommendations.models import Conversation
 from recommendations.serving import ServingModel, parsed_request, serving_model, serving_model_of
@@ -280,6 +282,19 @@ def conversation_get(*, user, conversation_id) -> Conversation:
 def conversation_intent(*, user, conversation_id) -> ParsedIntent:
     """What the conversation's list is for now (ConversationError for an unknown conversation)."""
     return ParsedIntent.from_dict(conversation_get(user=user, conversation_id=conversation_id).intent)
+
+
+def request_summary(parsed: ParsedIntent | None, item: Item) -> str:
+    """What a reason may say `item` fits of the request: the summary of the constraints it meets (its
+    categories, years, the words its title, keywords or description mention), "" without a request."""
+    if parsed is None:
+        return ""
+    text = f"{item.title}\n{item.keywords}\n{item.description}"
+    return parsed.met_by(
+        categories={category.name for category in item.categories.all()},
+        year=item.year,
+        mentions=lambda phrase: re.search(whole_words_pattern(phrase), text, flags=re.IGNORECASE) is not None,
+    ).describe()
 
 
 def intent_fields(result: RecommendationList) -> dict | None:

@@ -20,7 +20,8 @@ from catalog.models import Item
 from catalog.selectors import catalogue_facts, catalogue_version, keyword_fields, title_entries
 from language.domain import Domain
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
-from language.intent import IntentParser, ParsedIntent
+from language.intent import IntentParser
+from language.parsed import ParsedIntent
 from language.titles import TitleEntry, TitleIndex
 from recengine.recommender import Recommender, params_for, recommender_class
 from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
@@ -273,6 +274,12 @@ def parsed_request(text: str) -> ParsedIntent:
         while len(_parsed) > PARSED_REQUESTS:
             _parsed.popitem(last=False)
     return parsed
+
+
+def parsed_requests_forget() -> None:
+    """Empty this process's cache of parsed requests (benchmarks time the parsing itself)."""
+    with _parsed_lock:
+        _parsed.clear()
 
 
 _vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()

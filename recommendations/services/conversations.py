@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.domain import catalogue_domain
 from catalog.models import Category, Item
 from language.conversation import refine
-from language.intent import Anchor, ParsedIntent
+from language.parsed import Anchor, ParsedIntent
 from recommendations.models import Conversation
 from recommendations.selectors import (
     CONVERSATION_TTL,

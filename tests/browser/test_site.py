@@ -91,7 +91,8 @@ def test_sign_up_rate_ask_see_reasons_and_hide_an_item(live_server, site, browse
     expect(chips).to_contain_text("Animation")
     after = titles_on(page)
     assert after != before
-    assert set(after) <= {film.title for film in site["family"]}
+    assert set(after[:3]) == {film.title for film in site["family"][1:]}  # every family film not rated
+    expect(page.get_by_text("Relaxed:").first).to_be_visible()  # then the rest, said so
     reason = page.locator(".reason-text").first
     expect(reason).to_contain_text("Because you liked", timeout=30_000)
     expect(page.get_by_role("button", name="Helpful", exact=True).first).to_be_visible()
@@ -102,6 +103,13 @@ def test_sign_up_rate_ask_see_reasons_and_hide_an_item(live_server, site, browse
     expect(page.get_by_text("Thanks: noted not interested")).to_be_visible()
     assert hidden not in titles_on(page)
     assert titles_on(page)  # the rest of the answer is still there
+
+    page.get_by_role("link", name="Remove Comedy").click()  # one click takes a chip off
+    expect(page.get_by_role("list", name="Understood as")).not_to_contain_text("Comedy")
+    expect(page.get_by_role("list", name="Understood as")).to_contain_text("Animation")
+    page.get_by_label("Describe what you would like to watch").fill("only older ones")
+    page.get_by_role("button", name="Refine").click()
+    expect(page.get_by_role("list", name="Understood as")).to_contain_text("until")
 
 
 def test_the_readme_shows_a_current_set_of_screenshots():

@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from explanations.models import Explanation
 from explanations.services import explanations_generate
 from recommendations.services.training import model_train
 from tests.api import jwt_client
@@ -79,3 +80,19 @@ def test_a_reason_is_202_with_retry_after_then_200_with_text(taste_world, clean_
 def test_a_reason_for_an_unknown_item_is_a_400(clean_cache):
     assert "item" in APIClient().get("/api/v1/explanations/?item=999999").json()
     assert "item" in APIClient().get("/api/v1/explanations/").json()
+
+
+def test_a_reason_claims_only_what_the_item_meets_of_the_request(taste_world, clean_cache, llm_queue):
+    from recommendations.services.embeddings import item_embeddings_refresh
+
+    model_train()
+    item_embeddings_refresh()
+    client = jwt_client(taste_world["newcomer"])
+    items = client.get("/api/v1/recommendations/", {"intent": "a drama"}).json()["items"]
+    by_title = {row["item"]["title"]: row["explanation"]["url"] for row in items}
+
+    client.get(by_title["Heat"])  # a drama: its reason may say it fits the request
+    client.get(by_title["Aliens"])  # shown after the relaxation: its reason must not
+
+    assert Explanation.objects.get(item=taste_world["films"]["Heat"]).intent == "Drama"
+    assert Explanation.objects.get(item=taste_world["films"]["Aliens"]).intent == ""

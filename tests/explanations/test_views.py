@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from explanations.models import Explanation
 from explanations.views import intent_chips
-from language.intent import ParsedIntent
+from language.parsed import ParsedIntent
 from recommendations.services.embeddings import item_embeddings_refresh
 from recommendations.services.training import model_train
 from tests.factories import ItemFactory

@@ -1,7 +1,7 @@
 """Follow-up turns refine the request before them."""
 
 from language.conversation import refine
-from language.intent import Anchor, Keyword, ParsedIntent
+from language.parsed import Anchor, Keyword, ParsedIntent
 
 HEAT = Anchor(item_id=3, title="Heat", year=1995, label="Heat")
 RONIN = Anchor(item_id=12, title="Ronin", year=1998, label="Ronin")

@@ -188,7 +188,7 @@ def test_chips_remove_one_constraint_at_a_time(full_parser):
 
 
 def test_a_parsed_request_round_trips_through_its_dict(full_parser):
-    from language.intent import ParsedIntent
+    from language.parsed import ParsedIntent
 
     parsed = full_parser.parse("like Heat, a comedy from the 90s with Tom Hanks, no sequels")
     again = ParsedIntent.from_dict(parsed.as_dict())
