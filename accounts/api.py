@@ -14,6 +14,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.services import user_sign_out_everywhere
+
 
 class UserSerializer(serializers.ModelSerializer):
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
@@ -89,6 +91,15 @@ class RevokeView(APIView):
             RefreshToken(serializer.validated_data["refresh"]).blacklist()
         except TokenError as exc:
             raise ValidationError({"refresh": [str(exc)]}) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        """Sign out on every device: revoke all of your refresh tokens and end your site sessions (access
+        tokens run out within their lifetime). Changing the password revokes every token at once."""
+        user_sign_out_everywhere(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

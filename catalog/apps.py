@@ -15,6 +15,6 @@ class CatalogConfig(AppConfig):
         def changed(**kwargs) -> None:
             catalogue_changed()
 
-        post_save.connect(changed, sender=Item, dispatch_uid="catalog-item-saved")
-        post_delete.connect(changed, sender=Item, dispatch_uid="catalog-item-deleted")
-        m2m_changed.connect(changed, sender=Item.categories.through, dispatch_uid="catalog-item-categories")
+        post_save.connect(changed, sender=Item, weak=False, dispatch_uid="catalog-item-saved")
+        post_delete.connect(changed, sender=Item, weak=False, dispatch_uid="catalog-item-deleted")
+        m2m_changed.connect(changed, sender=Item.categories.through, weak=False, dispatch_uid="catalog-item-categories")

@@ -41,6 +41,7 @@ class TolerantRedisCache(RedisCache):
     delete = _tolerant(False)(RedisCache.delete)
     touch = _tolerant(False)(RedisCache.touch)
     has_key = _tolerant(False)(RedisCache.has_key)
+    incr = _tolerant(None)(RedisCache.incr)  # counters (rate limits, quotas): None, uncounted
 
     def ping(self) -> None:
         """Raises when Redis does not answer (the health check)."""

@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Item
+from common.limits import client_key
+from explanations.admission import ReasonsRefused
 from explanations.selectors import explanations_ready
 from explanations.services import explanation_request
 from recommendations.api import (
@@ -56,6 +58,36 @@ class ExplanationSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     text = serializers.CharField(help_text="Empty while pending.")
     source = serializers.ChoiceField(["generated", "template", ""], help_text="Written by the model, or the template.")
+
+
+MAX_PAGE_REASONS = 24
+
+
+class ExplanationsPageQuerySerializer(serializers.Serializer):
+    item = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(is_active=True)),
+        min_length=1,
+        max_length=MAX_PAGE_REASONS,
+        help_text="The items of the page (repeat the parameter, at most 24).",
+    )
+    intent = serializers.CharField(required=False, max_length=MAX_INTENT)
+    conversation = serializers.UUIDField(required=False)
+
+
+class PageReasonSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ready", "pending", "refused"], help_text="refused: ask again later.")
+    explanation = serializers.IntegerField(allow_null=True)
+    item = serializers.IntegerField()
+    text = serializers.CharField()
+    source = serializers.ChoiceField(["generated", "template", ""])
+
+
+class ExplanationsPageSerializer(serializers.Serializer):
+    reasons = PageReasonSerializer(many=True)
+
+
+class RefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class RecommendationsView(APIView):
@@ -114,6 +146,8 @@ class ExplanationView(APIView):
         responses={
             200: ExplanationSerializer,
             202: OpenApiResponse(ExplanationSerializer, description="Being written: ask again after Retry-After."),
+            429: OpenApiResponse(RefusedSerializer, description="Your new reasons this minute are used up."),
+            503: OpenApiResponse(RefusedSerializer, description="Too many reasons are being written: ask later."),
         },
         summary="Why this item is recommended to the user",
     )
@@ -127,9 +161,12 @@ class ExplanationView(APIView):
                 item=item,
                 intent=query.validated_data.get("intent"),
                 conversation=query.validated_data.get("conversation"),
+                requester=client_key("reasons", request),
             )
         except ConversationError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from None
+        except ReasonsRefused as exc:
+            return refused(exc)
         body = ExplanationSerializer(
             {
                 "status": result.status,
@@ -142,6 +179,48 @@ class ExplanationView(APIView):
         if result.status == "ready":
             return Response(body)
         return Response(body, status=202, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def refused(exc: ReasonsRefused) -> Response:
+    """429 (the requester's quota of new reasons) or 503 (too many waiting), with Retry-After."""
+    return Response({"detail": str(exc)}, status=exc.status, headers={"Retry-After": str(exc.retry_after)})
+
+
+class ExplanationsPageView(APIView):
+    """The reasons of a page of items in one request: what the site's script polls, with backoff, instead
+    of one request per item (which a results page of 12 would turn into hundreds a minute)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[ExplanationsPageQuerySerializer],
+        responses={200: ExplanationsPageSerializer},
+        summary="The reasons for a page of items (Retry-After while some are being written)",
+    )
+    def get(self, request: Request) -> Response:
+        query = ExplanationsPageQuerySerializer(data=query_dict(request, lists=("item",)))
+        query.is_valid(raise_exception=True)
+        data, requester, retry_after, reasons = query.validated_data, client_key("reasons", request), 0, []
+        for item in data["item"]:
+            try:
+                result = explanation_request(
+                    user=request.user, item=item, intent=data.get("intent"), conversation=data.get("conversation"),
+                    requester=requester,
+                )  # fmt: skip
+            except ConversationError as exc:
+                raise ValidationError({exc.field: [str(exc)]}) from None
+            except ReasonsRefused as exc:
+                reasons.append({"status": "refused", "explanation": None, "item": item.pk, "text": "", "source": ""})
+                retry_after = max(retry_after, exc.retry_after)
+                continue
+            if result.status != "ready":
+                retry_after = max(retry_after, RETRY_AFTER_SECONDS)
+            reasons.append(
+                {"status": result.status, "explanation": result.explanation_id, "item": item.pk,
+                 "text": result.text, "source": result.source}
+            )  # fmt: skip
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
+        return Response(ExplanationsPageSerializer({"reasons": reasons}).data, headers=headers)
 
 
 def explanation_url(item_id: int, intent: str | None = None, *, conversation: str | None = None) -> str:

@@ -19,7 +19,7 @@ class Explanation(models.Model):
     key = models.CharField(max_length=64, unique=True)
     item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="explanations")
     evidence_item_ids = models.JSONField(default=list)
-    intent = models.CharField(max_length=200, blank=True, help_text="The request's summary, if any.")
+    intent = models.CharField(max_length=500, blank=True, help_text="The request's summary, if any.")
     model_name = models.CharField(max_length=100)
     prompt_version = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -31,6 +31,10 @@ class Explanation(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The admission's count of pending reasons and the stale-reason sweep.
+        indexes = [models.Index(fields=["status", "updated"], name="explanation_status_updated_idx")]
 
     def __str__(self) -> str:
         return f"reason for {self.item_id} ({self.status})"

@@ -3,15 +3,16 @@
 from django.conf import settings
 from django.db import transaction
 
-from explanations.services import explanation_replace_with_template
+from explanations.services import explanation_unhelpful
 from explanations.tasks import explanations_precompute_task
 from feedback.models import FeedbackEvent
 
 
 def feedback_recorded_replace_reason(*, event: FeedbackEvent, **kwargs) -> None:
-    """ "Reason unhelpful": the generated reason gives way to the template, in the feedback's transaction."""
+    """ "Reason unhelpful": the voter sees the template from then on; once RECSITE_REASON_UNHELPFUL_VOTES
+    users found it unhelpful, everyone does (one user cannot rewrite a reason others share)."""
     if event.kind == FeedbackEvent.Kind.REASON_UNHELPFUL and event.explanation is not None:
-        explanation_replace_with_template(explanation=event.explanation)
+        explanation_unhelpful(explanation=event.explanation, user=event.user)
 
 
 def model_version_activated_precompute(**kwargs) -> None:

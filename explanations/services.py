@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from catalog.domain import catalogue_domain
 from catalog.models import Item
+from explanations.admission import PRIORITY_AHEAD, ReasonsRefused, reasons_admit, reasons_enqueue
 from explanations.generation import generator, generator_name, reason_facts, reason_guard
 from explanations.models import Explanation
 from explanations.selectors import explanation_cache_key, explanation_key
-from feedback.models import Rating
+from feedback.models import FeedbackEvent, Rating
+from feedback.services import reasons_shown_record
 from language.prompts import PROMPT_VERSION, template_reason
 from language.reasons import write_reasons
 from recommendations.selectors import (
@@ -50,14 +52,16 @@ def explanation_request(
     intent: str | None = None,
     conversation: str | None = None,
     enqueue: Callable[[int], None] | None = None,
+    requester: str | None = None,
 ) -> ExplanationResult:
     """Ask for the reason for recommending `item` to `user`: ready text from the cache or the database,
     or a pending reason created with exactly one generation task enqueued for its key, however many
     requests race. The reason endpoint calls this on GET: asking is what makes the reason exist.
 
     The request is `intent` (words), or the user's `conversation` as it stands (ConversationError when
-    unknown). `enqueue` takes the id of a newly created pending reason instead of the default (one task,
-    on commit).
+    unknown). A new reason is admitted for `requester` (explanations.admission: ReasonsRefused when its
+    quota is spent or too many wait). `enqueue` takes the id of a newly created pending reason instead of
+    the default (one task, on commit, at the first priority).
     """
     evidence = evidence_item_ids(user=user, item=item)
     if conversation:
@@ -68,26 +72,33 @@ def explanation_request(
     key = explanation_key(item.pk, evidence, summary)
     cached = cache.get(explanation_cache_key(key))
     if cached:
-        return ExplanationResult(status=Explanation.Status.READY, **cached)
-    explanation, created = Explanation.objects.get_or_create(
-        key=key,
-        defaults={
-            "item": item,
-            "evidence_item_ids": evidence,
-            "intent": summary,
-            "model_name": generator_name(),
-            "prompt_version": PROMPT_VERSION,
-        },
+        return _shown(user, ExplanationResult(status=Explanation.Status.READY, **cached), item, evidence, summary)
+    explanation = Explanation.objects.filter(key=key).first()
+    if explanation is None:
+        reasons_admit(requester=requester, wanted=1)
+    explanation, created = (
+        (explanation, False)
+        if explanation
+        else Explanation.objects.get_or_create(
+            key=key,
+            defaults={
+                "item": item,
+                "evidence_item_ids": evidence,
+                "intent": summary,
+                "model_name": generator_name(),
+                "prompt_version": PROMPT_VERSION,
+            },
+        )
     )
     if explanation.status == Explanation.Status.READY:
         _explanation_cache(explanation)
-        return _result(explanation)
+        return _shown(user, _result(explanation), item, evidence, summary)
     if created:
         (enqueue or _explanations_enqueue_one)(explanation.pk)
     return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
 
 
-def explanations_request_page(*, recommendations: RecommendationList) -> int:
+def explanations_request_page(*, recommendations: RecommendationList, requester: str | None = None) -> int:
     """Ask, in one go, for the reasons a page of recommendations will show, so that one generation task
     writes them together (in batches of RECSITE_REASON_BATCH_SIZE) instead of one task per item. Reasons
     ready in the cache are skipped; a key already asked for is never enqueued twice (a flag per key in the
@@ -105,6 +116,10 @@ def explanations_request_page(*, recommendations: RecommendationList) -> int:
     open_keys = [key for key in wanted if explanation_cache_key(key) not in ready]
     existing = set(Explanation.objects.filter(key__in=open_keys).values_list("key", flat=True)) if open_keys else set()
     missing = [key for key in open_keys if key not in existing]
+    try:
+        missing = missing[: reasons_admit(requester=requester, wanted=len(missing))]
+    except ReasonsRefused:
+        return 0  # the page's script asks for each reason, and is told to wait
     if not missing:
         return 0
     Explanation.objects.bulk_create(
@@ -125,7 +140,7 @@ def explanations_request_page(*, recommendations: RecommendationList) -> int:
     mine = [ids[key] for key in missing if key in ids and cache.add(f"explanation-asked:{key}", 1, timeout=600)]
     batch = settings.RECSITE_REASON_BATCH_SIZE
     for start in range(0, len(mine), batch):
-        _explanations_enqueue(mine[start : start + batch])
+        reasons_enqueue(mine[start : start + batch])
     return len(mine)
 
 
@@ -166,6 +181,20 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
     return written
 
 
+def explanation_unhelpful(*, explanation: Explanation, user) -> None:
+    """A user found the reason unhelpful: they get the template instead from now on, and once
+    RECSITE_REASON_UNHELPFUL_VOTES distinct users did, the shared reason itself gives way to it."""
+    cache.set(_hidden_key(user.pk, explanation.pk), 1, timeout=EXPLANATION_TTL)
+    voters = (
+        FeedbackEvent.objects.filter(explanation=explanation, kind=FeedbackEvent.Kind.REASON_UNHELPFUL)
+        .values("user")
+        .distinct()
+        .count()
+    )
+    if voters >= settings.RECSITE_REASON_UNHELPFUL_VOTES:
+        explanation_replace_with_template(explanation=explanation)
+
+
 def explanation_replace_with_template(*, explanation: Explanation) -> Explanation:
     """After "reason unhelpful": a generated reason gives way to the template from the same facts (which
     says only what the facts say); the cache is updated on commit. A template reason stays as it is."""
@@ -189,24 +218,21 @@ def explanations_precompute(*, users: int = PRECOMPUTE_USERS, items: int = PRECO
     user_model = get_user_model()
     created: list[int] = []
     asked = 0
-    for user in user_model.objects.filter(pk__in=[row["user_id"] for row in recent]):
-        for recommendation in recommendations_for_user(user=user, n=items):
-            explanation_request(user=user, item=recommendation.item, enqueue=created.append)
-            asked += 1
+    try:
+        for user in user_model.objects.filter(pk__in=[row["user_id"] for row in recent]):
+            for recommendation in recommendations_for_user(user=user, n=items):
+                explanation_request(user=user, item=recommendation.item, enqueue=created.append)
+                asked += 1
+    except ReasonsRefused:
+        pass  # too many reasons wait already: what users look at comes first
     batch = settings.RECSITE_REASON_BATCH_SIZE
     for start in range(0, len(created), batch):
-        _explanations_enqueue(created[start : start + batch])
+        reasons_enqueue(created[start : start + batch], priority=PRIORITY_AHEAD)
     return asked
 
 
 def _explanations_enqueue_one(explanation_id: int) -> None:
-    _explanations_enqueue([explanation_id])
-
-
-def _explanations_enqueue(explanation_ids: list[int]) -> None:
-    from explanations.tasks import explanations_generate_task  # import late: tasks import this module
-
-    transaction.on_commit(lambda: explanations_generate_task.delay(explanation_ids))
+    reasons_enqueue([explanation_id])
 
 
 def _explanation_cache(explanation: Explanation) -> None:
@@ -214,6 +240,25 @@ def _explanation_cache(explanation: Explanation) -> None:
     cache.set(
         explanation_cache_key(explanation.key), {**value, "explanation_id": explanation.pk}, timeout=EXPLANATION_TTL
     )
+
+
+def _shown(user, result: ExplanationResult, item: Item, evidence: list[int], summary: str) -> ExplanationResult:
+    """A ready reason as shown to `user`: they may vote on it now, and one they found unhelpful is the
+    template for them (explanation_unhelpful)."""
+    if user is None or not user.is_authenticated or result.explanation_id is None:
+        return result
+    reasons_shown_record(user=user, explanation_ids=[result.explanation_id])
+    if result.source != Explanation.Source.GENERATED or not cache.get(_hidden_key(user.pk, result.explanation_id)):
+        return result
+    facts = reason_facts(item=item, evidence_item_ids=evidence, intent=summary)
+    text = template_reason(facts, domain=catalogue_domain())
+    return ExplanationResult(
+        status=result.status, text=text, source=Explanation.Source.TEMPLATE, explanation_id=result.explanation_id
+    )
+
+
+def _hidden_key(user_id: int, explanation_id: int) -> str:
+    return f"reason-hidden:{user_id}:{explanation_id}"
 
 
 def _result(explanation: Explanation) -> ExplanationResult:

@@ -2,6 +2,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
 
+from explanations.admission import explanations_requeue_stale
 from explanations.generation import generator
 from explanations.services import explanations_generate, explanations_precompute
 from language.server import GeneratorUnavailable
@@ -19,6 +20,12 @@ def explanations_generate_task(explanation_ids: list[int]) -> None:
 def explanations_precompute_task() -> None:
     """After training: ask for the reasons recently active users will see first (bounded; each key once)."""
     explanations_precompute()
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def explanations_requeue_stale_task() -> None:
+    """Beat: enqueue again the reasons whose task was lost (the broker was down, a worker died)."""
+    explanations_requeue_stale()
 
 
 @worker_process_init.connect

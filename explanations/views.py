@@ -7,9 +7,11 @@ refine the list ("only older ones") unless the user starts a new search. Reasons
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.views.generic import TemplateView
 
 from catalog.selectors import item_featured
+from common.limits import client_key, limit_reached, too_many_requests
 from explanations.api import explanation_url
 from explanations.services import explanations_request_page
 from language.parsed import ParsedIntent
@@ -46,6 +48,13 @@ def intent_chips(parsed: ParsedIntent | None) -> list[Chip]:
 class HomeView(TemplateView):
     template_name = "recommendations/home.html"
 
+    def get(self, request, *args, **kwargs):
+        """Requests in words cost an encoder call: RECSITE_SITE_INTENT_RATE per user or address, then 429."""
+        asks = request.GET.get("q", "").strip() or request.GET.get("remove")
+        if asks and limit_reached(request, group="site-intent", rate=settings.RECSITE_SITE_INTENT_RATE):
+            return too_many_requests(request, what="requests in words")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         query = self.request.GET
         asked = query.get("q", "").strip()[:MAX_INTENT]
@@ -68,7 +77,8 @@ class HomeView(TemplateView):
             result = recommendations_for_user(user=user, n=HOME_ITEMS)
         else:
             session[SESSION_KEY] = result.conversation
-        explanations_request_page(recommendations=result)  # the page's reasons, written together
+        # The page's reasons, written together, within the user's (or address's) quota of new ones.
+        explanations_request_page(recommendations=result, requester=client_key("reasons", self.request))
         parsed = result.intent
         return super().get_context_data(
             asked=parsed.text if parsed else "",

@@ -1,9 +1,11 @@
 """/api/v1/ratings/ and /api/v1/feedback/: the signed-in user's own ratings and reactions (nobody else's
 exist here: another user's answers 404). Thin callers of feedback services."""
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from decimal import Decimal, InvalidOperation
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,11 +16,33 @@ from feedback.services import feedback_record, rating_delete, rating_upsert
 ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="The rated item's id.")
 
 
+@extend_schema_field(
+    {"type": "number", "format": "double", "minimum": 0.5, "maximum": 5.0, "multipleOf": 0.5, "example": 4.5}
+)
+class RatingValueField(serializers.DecimalField):
+    """A value on the half-star grid, sent as any JSON number (5, 5.0, 4.5) or numeric string ("4.5", as
+    older clients do), answered as a JSON number."""
+
+    default_error_messages = {"invalid_rating": "{value} is not a rating: use 0.5 to 5.0 in steps of 0.5."}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=2, decimal_places=1, coerce_to_string=False, **kwargs)
+
+    def to_internal_value(self, data) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, int | float | str) or len(str(data)) > 20:
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite() or value not in RATING_VALUES:
+            self.fail("invalid_rating", value=str(data).strip())
+        return RATING_VALUES[RATING_VALUES.index(value)]  # the grid's own Decimal: 5 -> 5.0
+
+
 class RatingSerializer(serializers.ModelSerializer):
     item = serializers.PrimaryKeyRelatedField(read_only=True)
-    value = serializers.ChoiceField(
-        choices=[(str(v), str(v)) for v in RATING_VALUES], help_text="0.5 to 5.0 in steps of 0.5, as a string."
-    )
+    value = RatingValueField(help_text="0.5 to 5.0 in steps of 0.5, as a number (a numeric string is accepted too).")
 
     class Meta:
         model = Rating
@@ -43,8 +67,9 @@ class RatingViewSet(viewsets.GenericViewSet):
 
     serializer_class = RatingSerializer
     queryset = Rating.objects.none()  # the schema's model; requests use get_queryset
+    # Any id, as the item routes take it (the router's default pattern): "-1" or "abc" is a JSON 404 (DRF's
+    # get_object_or_404 turns a value that is no number into one), not Django's HTML page.
     lookup_field = "item_id"
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -118,18 +119,38 @@ def rating_delete(*, user, item: Item) -> bool:
     return bool(deleted)
 
 
+REASON_SHOWN_TTL = 7 * 24 * 3600  # how long after being shown a reason a user may vote on it
+
+
+def reason_shown_key(user_id: int, explanation_id: int) -> str:
+    return f"reason-shown:{user_id}:{explanation_id}"
+
+
+def reasons_shown_record(*, user, explanation_ids: list[int]) -> None:
+    """`user` was shown these reasons: they may vote on them (for REASON_SHOWN_TTL)."""
+    if user is not None and user.is_authenticated and explanation_ids:
+        cache.set_many({reason_shown_key(user.pk, pk): 1 for pk in explanation_ids}, timeout=REASON_SHOWN_TTL)
+
+
 def feedback_record(*, user, item: Item, kind: str, explanation=None) -> FeedbackEvent:
     """Record a reaction. "not interested" and "dislike" hide the item from the user's recommendations at
     once; `feedback_recorded` lets the floors above act on it in the same transaction (the explanations app
     replaces a generated reason found unhelpful with the template written from the same facts).
-    Reactions about a reason (an Explanation) must name it, and it must be a reason for this item.
+    Reactions about a reason (an Explanation) must name it, a reason for this item that the user was shown
+    (reasons_shown_record); a second vote of the same kind on it returns the first.
     """
     if kind not in FeedbackEvent.Kind.values:
         raise ValidationError({"kind": [f"{kind!r} is not one of: {', '.join(FeedbackEvent.Kind.values)}."]})
     if kind in FeedbackEvent.ABOUT_REASON and explanation is None:
         raise ValidationError({"explanation": ["Say which reason this is about."]})
-    if explanation is not None and explanation.item_id != item.pk:
-        raise ValidationError({"explanation": ["That reason is for another item."]})
+    if explanation is not None:
+        # One message for a reason of another item and one never shown to this user: it tells nothing
+        # about which item a reason id belongs to.
+        if explanation.item_id != item.pk or not cache.get(reason_shown_key(user.pk, explanation.pk)):
+            raise ValidationError({"explanation": ["Only a reason you were shown for this item can be voted on."]})
+        voted = FeedbackEvent.objects.filter(user=user, explanation=explanation, kind=kind).first()
+        if voted is not None:
+            return voted  # one vote per user and reason counts
     _require_active(item)
     with transaction.atomic():
         event = FeedbackEvent.objects.create(user=user, item=item, kind=kind, explanation=explanation)

@@ -22,6 +22,8 @@ from language.titles import TitleIndex
 from language.years import NEWER, OLDER, years_take
 
 MAX_LENGTH = 500
+MAX_ENCODED_WORDS = 48  # of a request, put to the encoder: the cost of one request is bounded
+MAX_SIMILARITY_WORDS = 8  # single words of a request compared with the category names
 # Words a phrase looked up never begins or ends with: "with tom hanks" is looked up as "tom hanks".
 EDGE_WORDS = frozenset(
     re.findall(
@@ -148,11 +150,15 @@ class IntentParser:
         vector = None
         if self.encode is not None:
             # One encoder call for the residual text and the words to try against the category names.
-            unmatched = self._unmatched(words)
-            vectors = self.encode([residual or " ".join(wanted) or text.strip(), *unmatched])
-            vector = vectors[0]
+            # Bounded: the first MAX_ENCODED_WORDS words as the request's vector, and at most
+            # MAX_SIMILARITY_WORDS single words against the category names, in a batch of their own (one
+            # batch pads every text to the longest).
+            unmatched = self._unmatched(words)[:MAX_SIMILARITY_WORDS]
+            encoded = " ".join((residual or " ".join(wanted) or text.strip()).split()[:MAX_ENCODED_WORDS])
+            vector = self.encode([encoded])[0]
             guessed_notes: list[str] = []
-            guessed = self._by_similarity(unmatched, vectors[1:], set(wanted) | set(excluded), guessed_notes)
+            word_vectors = self.encode(unmatched) if unmatched else np.zeros((0, len(vector)), dtype=np.float32)
+            guessed = self._by_similarity(unmatched, word_vectors, set(wanted) | set(excluded), guessed_notes)
         else:
             guessed, guessed_notes = [], []
         # Synonyms are looked up too ("time travel": Sci-Fi, and items tagged so first); the category's own
@@ -215,14 +221,14 @@ class IntentParser:
         if self.match_keywords is None:
             return [], []
         runs = [run for chunk in work.split("|") for run in split_on(_words(chunk), understood)]
-        candidates = {
+        candidates = dict.fromkeys(  # in the order they were written: the first MAX_KEYWORD_CANDIDATES count
             phrase
             for run in [*runs, *negated]
+            for i in range(len(run))
             for size in range(1, MAX_KEYWORD_WORDS + 1)
-            for i in range(len(run) - size + 1)
-            if (phrase := self._lookup_phrase(run[i : i + size]))
-        }
-        found = self.match_keywords(sorted(candidates)[:MAX_KEYWORD_CANDIDATES]) if candidates else {}
+            if i + size <= len(run) and (phrase := self._lookup_phrase(run[i : i + size]))
+        )
+        found = self.match_keywords(list(candidates)[:MAX_KEYWORD_CANDIDATES]) if candidates else {}
         return longest_matches(runs, found), longest_matches(negated, found)
 
     def _names_category(self, word: str) -> bool:
@@ -296,7 +302,7 @@ class IntentParser:
         self, words: list[str], vectors: np.ndarray, already: set[str], notes: list[str], *, negated: bool = False
     ) -> list[tuple[str, str]]:
         """(word, category) for the words whose embeddings are clearly closest to a category's name."""
-        if not words:
+        if not words or not self._names:
             return []
         found = []
         for word, row in zip(words, vectors @ self._name_vectors.T, strict=True):
@@ -335,7 +341,9 @@ def category_phrases(
 
 def phrase_pattern(phrases: dict[str, tuple[str, ...]]) -> re.Pattern:
     """Matches any of the phrases as whole words, longest first."""
-    longest_first = sorted(phrases, key=len, reverse=True)
+    longest_first = sorted((phrase for phrase in phrases if phrase), key=len, reverse=True)
+    if not longest_first:  # a catalogue with no categories: nothing to match (an empty pattern matches anywhere)
+        return re.compile(r"(?!)")
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])")
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from language.parsed import Keyword
 
 MAX_KEYWORD_WORDS = 3  # the longest phrase looked up as a keyword ("new york city")
-MAX_KEYWORD_CANDIDATES = 200  # phrases of one request looked up (one query), however long it is
+MAX_KEYWORD_CANDIDATES = 60  # phrases of one request looked up (one query), however long it is
 
 
 def split_on(words: list[str], breaks: frozenset[str]) -> list[list[str]]:

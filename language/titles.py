@@ -22,6 +22,7 @@ CUE = re.compile(
 )
 YEAR_AFTER = re.compile(r"\s*\(?((?:18|19|20)\d\d)\)?(?![\w])")
 MAX_TITLE_WORDS = 12
+MAX_CUES = 3  # titles looked for after the first three cues only: a request's cost is bounded
 MAX_PREFIXED = 500  # titles a prefix may pick from
 FUZZY_CUTOFF = 88  # rapidfuzz ratio, 0-100: "toy storry" -> "toy story" is 95
 ARTICLES = ("the", "a", "an")
@@ -79,7 +80,7 @@ class TitleIndex:
         A run of words that is all `refused` words ("like a heist movie", "like aliens": category words)
         is not a title, unless `cased` (the text as written, same length) has it capitalized ("like Aliens")."""
         found: list[TitleMatch] = []
-        for cue in CUE.finditer(text):
+        for cue in list(CUE.finditer(text))[:MAX_CUES]:
             position, said_from = cue.end(), cue.start()
             while match := self.find_at(text, position, refused=_uncapitalized(refused, cased, position)):
                 found.append(replace(match, start=said_from))  # the cue goes with the title

@@ -2,6 +2,7 @@
 the sentence encoder and the request parser. Each loads once per process and reloads only when what it
 mirrors changed (a new version or revision, new vectors, other categories); selectors read through it."""
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -217,6 +218,25 @@ def catalogue_facts_now() -> CatalogueFacts:
     return _facts
 
 
+ENCODED_TTL = 24 * 3600  # how long a request's encoded words stay in the shared cache
+
+
+def shared_encode(texts: list[str]) -> np.ndarray:
+    """The process encoder's vectors for `texts`, each text encoded once across every process: the shared
+    cache holds them for a day (the same request from another user, or another worker, costs no encoder)."""
+    model = encoder()
+    keys = {text: f"encoded:{model.name}:{hashlib.sha256(text.encode()).hexdigest()}" for text in texts}
+    found = cache.get_many(list(set(keys.values())))
+    missing = [text for text in dict.fromkeys(texts) if keys[text] not in found]
+    if missing:
+        fresh = {keys[text]: vector.tobytes() for text, vector in zip(missing, model.encode(missing), strict=True)}
+        cache.set_many(fresh, timeout=ENCODED_TTL)
+        found.update(fresh)
+    if not texts:
+        return np.zeros((0, model.dimensions), dtype=np.float32)
+    return np.vstack([np.frombuffer(found[keys[text]], dtype=np.float32) for text in texts])
+
+
 def intent_parser() -> IntentParser:
     """A parser for the catalogue's categories, aliases and titles as they are now, in its domain's words,
     with the process's encoder and the catalogue's full-text search (rebuilt when any of them, the items
@@ -238,7 +258,7 @@ def intent_parser() -> IntentParser:
             current_year=mirrors[2],
             domain=domain,
             aliases=aliases,
-            encode=model.encode,
+            encode=shared_encode,
             titles=_title_index(domain, serving_model()),
             match_keywords=keyword_fields,
         )
@@ -261,7 +281,8 @@ _parsed_lock = threading.Lock()
 
 def parsed_request(text: str) -> ParsedIntent:
     """`text` understood by the current parser, from a per-process cache of the last PARSED_REQUESTS texts
-    (a reason asked for again parses its request without the encoder). ValueError when empty or too long."""
+    (a reason asked for again parses its request without the encoder; another process finds the encoded
+    words in the shared cache: shared_encode). ValueError when empty or too long."""
     parser = intent_parser()
     key = (_parser[0], text)
     with _parsed_lock:
@@ -293,7 +314,7 @@ def request_vector(text: str) -> np.ndarray:
         if key in _vectors:
             _vectors.move_to_end(key)
             return _vectors[key]
-    vector = encoder().encode([text])[0]
+    vector = shared_encode([text])[0]
     with _parsed_lock:
         _vectors[key] = vector
         while len(_vectors) > PARSED_REQUESTS:

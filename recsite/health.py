@@ -1,24 +1,40 @@
-"""/health/: whether the database, the cache and the broker answer, and which model version serves. Each
-probe answers "ok" or "down", quickly, and never says more (no URLs, hosts or errors: those go to the log)."""
+"""Health, from the cheapest answer to the fullest:
 
+- `/health/live/`: the process answers; it touches nothing (liveness probes).
+- `/health/`: the process and its database answer, one `SELECT 1` (the load balancer's readiness check:
+  503 when the database is down). These two are open, unthrottled, and exempt from the HTTPS redirect
+  (SECURE_REDIRECT_EXEMPT), so a proxy's probe over plain HTTP gets an answer rather than a 301.
+- `/health/detail/`: the database, the cache, the broker, the replica, the model version and the background
+  work, which counts tables and connects to the broker: for staff, or a monitor that sends
+  RECSITE_HEALTH_TOKEN in the X-Health-Token header; throttled (the "health" rate).
+
+Each probe answers "ok" or "down", quickly, and never says more (no URLs, hosts or errors: those go to the log)."""
+
+import hmac
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.db_routers import REPLICA, primary_reads, replica_configured
 
 logger = logging.getLogger(__name__)
+HEALTH_TOKEN_HEADER = "X-Health-Token"
+
+
+def database_probe(*, connection) -> str:
+    return _probe("database", lambda: connection.cursor().execute("SELECT 1"))
 
 
 def health_report(*, connection) -> dict:
-    database = _probe("database", lambda: connection.cursor().execute("SELECT 1"))
+    database = database_probe(connection=connection)
     cache_state = _probe("cache", getattr(cache, "ping", lambda: cache.set("health:probe", 1, timeout=5)))
     broker = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else _probe("broker", _broker_ping)
     replica = {}
@@ -110,15 +126,74 @@ class HealthSerializer(serializers.Serializer):
     )
 
 
-class HealthView(APIView):
-    """Whether the database, the cache and the broker answer, and which model version serves. 503 when
-    the database is down (nothing works then); a cache or broker outage is "degraded"."""
+class LiveSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='Always "ok": the process answers.')
+
+
+class ReadySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok", "down"])
+    database = serializers.ChoiceField(["ok", "down"])
+
+
+class HealthLiveView(APIView):
+    """The process answers: nothing is touched (no database, cache or broker). For liveness probes."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_classes = []
 
-    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
+    @extend_schema(responses={200: LiveSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+class HealthView(APIView):
+    """Whether the database answers (one `SELECT 1`, nothing counted): 503 when it is down (take the host
+    out of rotation). For the load balancer's readiness check; the full report is /health/detail/."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+    @extend_schema(responses={200: ReadySerializer, 503: ReadySerializer})
+    def get(self, request: Request) -> Response:
+        database = database_probe(connection=connection)
+        code = status.HTTP_200_OK if database == "ok" else status.HTTP_503_SERVICE_UNAVAILABLE
+        return Response({"status": database, "database": database}, status=code)
+
+
+class HealthTokenOrStaff(permissions.BasePermission):
+    """Staff (session or JWT), or a caller that sends RECSITE_HEALTH_TOKEN in the X-Health-Token header
+    (never when the setting is empty)."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        if request.user is not None and request.user.is_staff:
+            return True
+        expected = settings.RECSITE_HEALTH_TOKEN
+        given = request.headers.get(HEALTH_TOKEN_HEADER, "")
+        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+class HealthReportView(APIView):
+    """Whether the database, the cache and the broker answer, which model version serves, and the
+    background work. 503 when the database is down (nothing works then); a cache or broker outage is
+    "degraded". Staff or the health token only, and throttled: it counts tables and connects to the broker."""
+
+    permission_classes = [HealthTokenOrStaff]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "health"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                HEALTH_TOKEN_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="RECSITE_HEALTH_TOKEN, for a monitor that is not signed in as staff.",
+            )
+        ],
+        responses={200: HealthSerializer, 503: HealthSerializer},
+    )
     def get(self, request: Request) -> Response:
         report = health_report(connection=connection)
         code = status.HTTP_503_SERVICE_UNAVAILABLE if report["status"] == "down" else status.HTTP_200_OK

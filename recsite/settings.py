@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -47,8 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "django_ratelimit",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here: no CDN (SPECTACULAR_SETTINGS)
+    "csp",
     "accounts",
     "catalog",
     "feedback",
@@ -62,10 +66,12 @@ MIDDLEWARE = [
     "common.db_routers.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.limits.FormLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -158,6 +164,8 @@ CELERY_WORKER_TIMER_PRECISION = 0.1
 # Redis redelivers an unacknowledged task after this long; it must exceed the hard time limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_TASK_TIME_LIMIT),
+    # Task priorities on Redis (0 first): the reasons users look at before those written ahead.
+    "queue_order_strategy": "priority",
 }
 if CELERY_BROKER_URL == "filesystem://":  # messages are files: the site writes them, the worker takes them
     (Path(RECSITE_FILE_BROKER) / "queue").mkdir(parents=True, exist_ok=True)
@@ -187,6 +195,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # celery beat: the sweep refreshes whatever is still marked dirty; the retrain rebuilds everything.
 CELERY_BEAT_SCHEDULE = {
+    "reasons-requeue-stale": {
+        "task": "explanations.tasks.explanations_requeue_stale_task",
+        "schedule": env.float("RECSITE_REASON_SWEEP_SECONDS", default=60.0),
+    },
     "refresh-sweep": {
         "task": "recommendations.tasks.refresh.model_refresh_sweep_task",
         "schedule": env.float("RECSITE_REFRESH_SWEEP_SECONDS", default=60.0),
@@ -201,12 +213,13 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     # Mobile apps send a JWT; the browser's session works too (with its CSRF check).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.tokens.FingerprintedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a bound on nesting: a deeply nested body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -225,7 +238,10 @@ REST_FRAMEWORK = {
         "token": env.str("RECSITE_THROTTLE_TOKEN", default="30/minute"),
         "register": env.str("RECSITE_THROTTLE_REGISTER", default="5/minute"),
         "feedback": env.str("RECSITE_THROTTLE_FEEDBACK", default="120/minute"),
+        "health": env.str("RECSITE_THROTTLE_HEALTH", default="30/minute"),  # /health/detail/
     },
+    # Proxies in front that append to X-Forwarded-For: the throttles count the address the outermost saw.
+    # 0 behind a proxy puts every client in the proxy's one bucket (recsite/checks.py refuses that).
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "common.api.api_exception_handler",
 }
@@ -235,6 +251,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a fingerprint of the password: a password change revokes them everywhere (accounts/tokens.py).
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.FingerprintedTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.FingerprintedTokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "recsite API",
@@ -243,7 +262,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"ProbeStateEnum": ["ok", "down"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ProbeStateEnum": ["ok", "down"],
+        "ReasonSourceEnum": ["generated", "template", ""],
+        "RecommendationSourceEnum": ["knn", "popular", "intent"],
+    },
+    # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Auth, i18n ----------------------------------------------------------------------------------
@@ -253,10 +280,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Signing in without `next` lands on the home page (Django's default, /accounts/profile/, is no page here).
+LOGIN_REDIRECT_URL = "home"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Email: EMAIL_URL (smtp+tls://user:password@smtp.example.com:587), or EMAIL_HOST and its friends ---
+# Neither: mail is printed on the console. That serves development; in production nobody would receive
+# it, so the password reset (it mails a link) is switched off there instead of saying "we've emailed you".
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))  # django-environ's documented way: EMAIL_BACKEND, _HOST, ...
+    RECSITE_EMAIL_CONFIGURED = True
+elif env.str("EMAIL_HOST", default="") or env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+    RECSITE_EMAIL_CONFIGURED = True
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    RECSITE_EMAIL_CONFIGURED = False
+# A mail server that does not answer must not hold a web request (Django's default waits for ever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="recsite <noreply@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# "Forgot your password?" and its views: on with mail configured, or in development (the console shows
+# the link); otherwise the link is hidden and the reset page says it is unavailable (accounts/views.py).
+RECSITE_PASSWORD_RESET = RECSITE_EMAIL_CONFIGURED or DEBUG
 
 # --- Static files (whitenoise) ---------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -284,6 +339,26 @@ if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     # The proxy terminates TLS and tells us so; only set this behind a proxy that strips the header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Probes may speak plain HTTP to the process (no redirect); the detailed report may not.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live/)?$"]
+# Content-Security-Policy on every answer (django-csp 4): scripts and styles only from this site (static
+# files, Swagger UI from drf-spectacular-sidecar), inline ones only with the request's nonce; style
+# attributes are allowed (the admin and Swagger UI set some); images may be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The detailed /health/detail/ report: staff, or a monitor sending this in the X-Health-Token header.
+RECSITE_HEALTH_TOKEN = env.str("RECSITE_HEALTH_TOKEN", default="")
 
 # One JSON object per line in production (for the log pipeline), plain text while developing.
 LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
@@ -346,3 +421,19 @@ RECSITE_REASON_BATCH_SIZE = env.int("RECSITE_REASON_BATCH_SIZE", default=8)
 # Nothing in recsite may reach a model hub; the libraries read these when they are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# --- Limits outside the API (common/limits.py, django-ratelimit) ----------------------------------------
+RATELIMIT_IP_META_KEY = "common.limits.client_address"
+RATELIMIT_FAIL_OPEN = True  # a cache outage lets requests through, uncounted, as the API's throttles do
+RECSITE_FORM_RATE = env.str("RECSITE_FORM_RATE", default="5/m")  # failed sign-ins, sign-ups; password resets
+RECSITE_SITE_INTENT_RATE = env.str("RECSITE_SITE_INTENT_RATE", default="30/m")  # the home page's requests in words
+# Django's own Redis cache counts atomically (INCR), though django-ratelimit does not list it; the embedded
+# default's cache is one process's (or files'), which is all a single-user demo needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+# --- Reasons' admission (explanations/admission.py) -------------------------------------------------------
+RECSITE_REASON_QUOTA = env.int("RECSITE_REASON_QUOTA", default=60)  # new reasons a minute per user or address
+RECSITE_REASON_PENDING_CAP = env.int("RECSITE_REASON_PENDING_CAP", default=1000)  # waiting: then 503
+RECSITE_REASON_STALE_SECONDS = env.int("RECSITE_REASON_STALE_SECONDS", default=180)  # pending this long: enqueued again
+# Users who found a generated reason unhelpful before it gives way to the template for everyone.
+RECSITE_REASON_UNHELPFUL_VOTES = env.int("RECSITE_REASON_UNHELPFUL_VOTES", default=3)

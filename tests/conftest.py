@@ -105,9 +105,11 @@ def tiny_generator(settings, tiny_model, monkeypatch):
 def _broker_queue(name: str):
     """The real broker's queue `name`, emptied around the test; yields a function giving its length."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete(name)
-    yield lambda: client.llen(name)
-    client.delete(name)
+    # With priorities (queue_order_strategy "priority") a queue is a list per priority step.
+    names = [name] + [f"{name}\x06\x16{step}" for step in (3, 6, 9)]
+    client.delete(*names)
+    yield lambda: sum(client.llen(each) for each in names)
+    client.delete(*names)
 
 
 @pytest.fixture

@@ -234,9 +234,15 @@ class Answer:
 
 
 def call(
-    url: str, *, method: str = "GET", data: dict | None = None, token: str | None = None, cookie: str | None = None
+    url: str,
+    *,
+    method: str = "GET",
+    data: dict | None = None,
+    token: str | None = None,
+    cookie: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
-    headers = {"Content-Type": "application/json"} if data is not None else {}
+    headers = {**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if cookie:

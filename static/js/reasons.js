@@ -1,25 +1,44 @@
-// Reasons load after the page: each [data-reason-url] element asks the explanations API (with the
-// session), shows "Finding a reason..." while it is written (202 + Retry-After), then the text and
-// "Helpful" / "Not helpful" buttons for signed-in users. A failure shows nothing alarming: the recommendation stands alone.
+// Reasons load after the page: the script asks the explanations API for all of the page's reasons in one
+// request (/api/v1/explanations/page/, with the session), shows "Finding a reason..." while they are written
+// (Retry-After, waiting longer each round), then each text with "Helpful" / "Not helpful" buttons for
+// signed-in users. A failure shows nothing alarming: the recommendation stands alone.
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
+  var MAX_ROUNDS = 12;
 
-  function load(box, attempt) {
-    fetch(box.dataset.reasonUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  function pageUrl(boxes) {
+    var first = new URL(boxes[0].dataset.reasonUrl, window.location.origin);
+    var url = new URL("/api/v1/explanations/page/", window.location.origin);
+    first.searchParams.forEach(function (value, key) { if (key !== "item") { url.searchParams.append(key, value); } });
+    boxes.forEach(function (box) {
+      url.searchParams.append("item", new URL(box.dataset.reasonUrl, window.location.origin).searchParams.get("item"));
+    });
+    return url;
+  }
+
+  function poll(boxes, round, wait) {
+    if (!boxes.length) { return; }
+    if (round >= MAX_ROUNDS) { boxes.forEach(function (box) { box.textContent = ""; }); return; }
+    fetch(pageUrl(boxes), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (response.status === 202 && attempt < 30) {
-          var wait = parseInt(response.headers.get("Retry-After") || "2", 10);
-          setTimeout(function () { load(box, attempt + 1); }, Math.min(wait, 5) * 1000);
-          return null;
+        var retry = parseInt(response.headers.get("Retry-After") || "0", 10);
+        if (!response.ok) { return { reasons: null, retry: retry || wait }; }
+        return response.json().then(function (body) { return { reasons: body.reasons, retry: retry }; });
+      })
+      .then(function (answer) {
+        var waiting = [];
+        if (answer.reasons) {
+          answer.reasons.forEach(function (reason, index) {
+            if (reason.status === "ready") { show(boxes[index], reason); } else { waiting.push(boxes[index]); }
+          });
+        } else {
+          waiting = boxes;
         }
-        return response.ok ? response.json() : null;
+        var next = Math.min(Math.max(answer.retry, wait), 30);
+        setTimeout(function () { poll(waiting, round + 1, Math.min(wait * 1.5, 30)); }, next * 1000);
       })
-      .then(function (reason) {
-        if (reason && reason.status === "ready") { show(box, reason); }
-        else if (reason === null && attempt >= 30) { box.textContent = ""; }
-      })
-      .catch(function () { box.textContent = ""; });
+      .catch(function () { boxes.forEach(function (box) { box.textContent = ""; }); });
   }
 
   function show(box, reason) {
@@ -56,5 +75,5 @@
     });
   }
 
-  document.querySelectorAll("[data-reason-url]").forEach(function (box) { load(box, 0); });
+  poll(Array.prototype.slice.call(document.querySelectorAll("[data-reason-url]")), 0, 2);
 })();

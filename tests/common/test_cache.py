@@ -30,7 +30,7 @@ def test_every_cache_call_is_a_miss_and_ping_says_down(redis_down):
         cache.ping()
 
 
-def test_the_site_and_the_api_answer_and_ratings_are_stored(taste_world, client, redis_down):
+def test_the_site_and_the_api_answer_and_ratings_are_stored(taste_world, client, redis_down, settings):
     model_train()
     user, heat = taste_world["newcomer"], taste_world["films"]["Heat"]
     api = jwt_client(user)
@@ -41,5 +41,6 @@ def test_the_site_and_the_api_answer_and_ratings_are_stored(taste_world, client,
     assert api.put(f"/api/v1/ratings/{heat.pk}/", {"value": "4.5"}).status_code == 201
     assert Rating.objects.filter(user=user, item=heat).exists()
     assert DirtyItem.objects.filter(item=heat).exists()  # the sweep refreshes it once Redis is back
-    health = APIClient().get("/health/").json()
+    settings.RECSITE_HEALTH_TOKEN = "health-token"  # the full report: staff or the token
+    health = APIClient(headers={"X-Health-Token": "health-token"}).get("/health/detail/").json()
     assert (health["status"], health["cache"], health["database"]) == ("degraded", "down", "ok")

@@ -12,6 +12,8 @@ from common.db_routers import PIN_COOKIE, PrimaryReplicaRouter, ReplicaReadsMidd
 from tests.faults import PrivatePostgres, app_env, call, seeded_postgres, site, token_for, wait_until
 
 router = PrimaryReplicaRouter()
+HEALTH_TOKEN = "replica-test-health-token"
+MONITOR = {"X-Health-Token": HEALTH_TOKEN}  # the full report (/health/detail/) names the replica
 
 
 @pytest.fixture
@@ -93,10 +95,10 @@ def test_on_a_streaming_replica_reads_lag_writers_read_their_own_writes_and_a_lo
     with seeded_postgres() as primary:
         replica = PrivatePostgres(primary=primary)
         try:
-            env = app_env(primary, DATABASE_REPLICA_URL=replica.url)
+            env = app_env(primary, DATABASE_REPLICA_URL=replica.url, RECSITE_HEALTH_TOKEN=HEALTH_TOKEN)
             with site(env, primary.root) as (base, _):
                 token = token_for(base, "user0")
-                assert call(f"{base}/health/").json()["replica"] == "ok"
+                assert call(f"{base}/health/detail/", headers=MONITOR).json()["replica"] == "ok"
                 replica.query("select pg_wal_replay_pause()")
                 item = primary.query(NEW_ITEM)
 
@@ -109,7 +111,7 @@ def test_on_a_streaming_replica_reads_lag_writers_read_their_own_writes_and_a_lo
                 )
                 replica.stop()
                 replica_down = [call(f"{base}/api/v1/items/{item}/", token=token) for _ in range(12)]
-                health = call(f"{base}/health/")
+                health = call(f"{base}/health/detail/", headers=MONITOR)
         finally:
             replica.remove()
 

@@ -6,7 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from feedback.models import FeedbackEvent, Rating
-from feedback.services import UpsertCounts, feedback_record, rating_bulk_upsert, rating_delete, rating_upsert
+from feedback.services import (
+    UpsertCounts,
+    feedback_record,
+    rating_bulk_upsert,
+    rating_delete,
+    rating_upsert,
+    reasons_shown_record,
+)
 from recommendations.models import DirtyItem
 from recommendations.selectors import recommendations_for_user
 from recommendations.services.embeddings import item_embeddings_refresh
@@ -137,24 +144,44 @@ def test_feedback_about_a_reason_must_name_a_reason_for_that_item(taste_world):
 
     with pytest.raises(ValidationError, match="Say which reason"):
         feedback_record(user=user, item=films["Aliens"], kind="reason_helpful")
-    with pytest.raises(ValidationError, match="another item"):
+    with pytest.raises(ValidationError, match="you were shown for this item"):
         feedback_record(user=user, item=films["Heat"], kind="reason_helpful", explanation=explanation)
     with pytest.raises(ValidationError, match="is not one of"):
         feedback_record(user=user, item=films["Aliens"], kind="love")
     assert not FeedbackEvent.objects.exists()
 
 
-def test_an_unhelpful_generated_reason_gives_way_to_the_template(taste_world, django_capture_on_commit_callbacks):
-    films, user = taste_world["films"], taste_world["newcomer"]
+def test_an_unhelpful_generated_reason_gives_way_to_the_template_after_enough_users(
+    taste_world, clean_cache, settings, django_capture_on_commit_callbacks
+):
+    settings.RECSITE_REASON_UNHELPFUL_VOTES = 2
+    films = taste_world["films"]
     explanation = ExplanationFactory(
         item=films["Aliens"], evidence_item_ids=[films["Alien"].pk], text="Aliens is a fun ride.", source="generated"
     )
+    first, second = UserFactory(), UserFactory()
+    reasons_shown_record(user=first, explanation_ids=[explanation.pk])
+    reasons_shown_record(user=second, explanation_ids=[explanation.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        feedback_record(user=user, item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
+        feedback_record(user=first, item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
+        feedback_record(user=first, item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
+    explanation.refresh_from_db()
+    assert explanation.source == "generated"  # one user, however many votes, does not rewrite it for all
+    assert FeedbackEvent.objects.count() == 1  # one vote per user counts
 
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_record(user=second, item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
     explanation.refresh_from_db()
     assert explanation.source == "template"
     assert explanation.text == "Because you liked Alien: a 1995 Sci-Fi film."
     assert "replaced after unhelpful feedback" in explanation.verdict
-    assert FeedbackEvent.objects.get().explanation == explanation
+
+
+def test_a_reason_not_shown_to_the_user_cannot_be_voted_on(taste_world, clean_cache):
+    films = taste_world["films"]
+    explanation = ExplanationFactory(item=films["Aliens"], source="generated")
+
+    with pytest.raises(ValidationError, match="you were shown for this item"):
+        feedback_record(user=UserFactory(), item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
+    assert not FeedbackEvent.objects.exists()

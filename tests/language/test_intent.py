@@ -203,3 +203,45 @@ def test_older_or_newer_than_a_title_named(full_parser):
     assert (parsed.year_min, parsed.year_max, parsed.relative) == (None, 2007, "")
     parsed = full_parser.parse("like Heat, only newer")
     assert (parsed.year_min, parsed.year_max) == (1996, None)
+
+
+def test_the_encoder_cost_of_a_request_is_bounded():
+    """A 490-character request of random words: one text of at most MAX_ENCODED_WORDS words for the vector,
+    at most MAX_SIMILARITY_WORDS single words in a batch of their own (never one padded batch of both)."""
+    import random
+
+    import numpy as np
+
+    from language.intent import MAX_ENCODED_WORDS, MAX_SIMILARITY_WORDS
+
+    batches = []
+
+    def encode(texts):
+        batches.append(list(texts))
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    parser = IntentParser(MOVIELENS, current_year=2018, domain=MOVIES, encode=encode)
+    batches.clear()  # the category names, encoded once when the parser is built
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9))) for _ in range(60)]
+    request = " ".join(words)[:490]
+
+    parsed = parser.parse(request)
+
+    assert len(batches) == 2
+    assert len(batches[0]) == 1
+    assert len(batches[0][0].split()) <= MAX_ENCODED_WORDS
+    assert len(batches[1]) <= MAX_SIMILARITY_WORDS
+    assert len(parsed.unmatched) > MAX_SIMILARITY_WORDS  # every word not understood is still reported
+
+
+def test_a_catalogue_without_categories_still_parses_requests():
+    import numpy as np
+
+    def encode(texts):
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    parser = IntentParser([], current_year=2018, domain=MOVIES, encode=encode)
+    parsed = parser.parse("a funny flurbish film from the 90s")
+    assert parsed.categories == ()
+    assert (parsed.year_min, parsed.year_max) == (1990, 1999)

@@ -11,8 +11,72 @@ from tests.factories import ExplanationFactory, ItemFactory, RatingFactory, User
 pytestmark = pytest.mark.django_db
 
 
-def test_health_reports_each_service_and_no_secrets(clean_cache, settings):
+HEALTH_TOKEN = "a-monitoring-token-of-some-length-0123456789"
+
+
+@pytest.fixture
+def monitor(settings):
+    """A monitoring client that sends the health token (RECSITE_HEALTH_TOKEN) and is not signed in."""
+    settings.RECSITE_HEALTH_TOKEN = HEALTH_TOKEN
+    return APIClient(headers={"X-Health-Token": HEALTH_TOKEN})
+
+
+def test_the_probes_touch_nothing_costly_and_answer_plain_http(
+    client, settings, monkeypatch, django_assert_num_queries
+):
+    import recsite.health
+
+    settings.SECURE_SSL_REDIRECT = True  # a proxy's probe on plain HTTP must not get a 301
+    monkeypatch.setattr(recsite.health, "_broker_ping", lambda: pytest.fail("a probe connected to the broker"))
+    monkeypatch.setattr(recsite.health, "_work_counters", lambda: pytest.fail("a probe counted a table"))
+
+    with django_assert_num_queries(0):
+        live = client.get("/health/live/")
+    with django_assert_num_queries(1):  # SELECT 1
+        ready = client.get("/health/")
+
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok", "database": "ok"})
+    assert client.get("/health/detail/").status_code == 301  # the full report only over HTTPS
+
+
+def test_the_readiness_probe_answers_503_when_the_database_is_down(monkeypatch):
+    import recsite.health
+
+    monkeypatch.setattr(recsite.health, "database_probe", lambda *, connection: "down")
+
     response = APIClient().get("/health/")
+
+    assert (response.status_code, response.json()) == (503, {"status": "down", "database": "down"})
+
+
+def test_the_detailed_report_is_for_staff_or_the_health_token_only(settings, clean_cache):
+    settings.RECSITE_HEALTH_TOKEN = HEALTH_TOKEN
+    staff = APIClient()
+    staff.force_login(UserFactory(is_staff=True))
+
+    assert APIClient().get("/health/detail/").status_code == 401
+    assert APIClient(headers={"X-Health-Token": "a-guess"}).get("/health/detail/").status_code == 401
+    assert jwt_client(UserFactory()).get("/health/detail/").status_code == 403
+    assert APIClient(headers={"X-Health-Token": HEALTH_TOKEN}).get("/health/detail/").status_code == 200
+    assert staff.get("/health/detail/").status_code == 200
+    settings.RECSITE_HEALTH_TOKEN = ""  # unset: no token opens it, the empty one least of all
+    assert APIClient(headers={"X-Health-Token": ""}).get("/health/detail/").status_code == 401
+
+
+def test_the_detailed_report_is_throttled(monitor, clean_cache, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "health", "3/minute")
+
+    answers = [monitor.get("/health/detail/") for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert int(answers[-1]["Retry-After"]) > 0
+
+
+def test_health_reports_each_service_and_no_secrets(monitor, clean_cache):
+    response = monitor.get("/health/detail/")
 
     assert response.status_code == 200
     body = response.json()
@@ -23,26 +87,26 @@ def test_health_reports_each_service_and_no_secrets(clean_cache, settings):
     assert "redis://" not in response.content.decode()
 
 
-def test_health_counts_the_background_work(clean_cache):
+def test_health_counts_the_background_work(monitor, clean_cache):
     ExplanationFactory(status="pending", text="", source="")
     ExplanationFactory(source="generated")
     ExplanationFactory(source="template", verdict="first: names 'Disney'")
     rating_upsert(user=UserFactory(), item=ItemFactory(), value="4")
 
-    body = APIClient().get("/health/").json()
+    body = monitor.get("/health/detail/").json()
 
     assert body["pending_reasons"] == 1
     assert body["reasons"] == {"generated": 1, "template": 1, "rejected": 1}
     assert 0 <= body["refresh_lag_seconds"] < 60
 
 
-def test_health_says_degraded_when_the_broker_is_unreachable(clean_cache, settings):
+def test_health_says_degraded_when_the_broker_is_unreachable(monitor, clean_cache):
     from recsite.celery import app
 
     broker = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
-        body = APIClient().get("/health/").json()
+        body = monitor.get("/health/detail/").json()
     finally:
         app.conf.broker_url = broker
     assert (body["status"], body["broker"], body["database"]) == ("degraded", "down", "ok")

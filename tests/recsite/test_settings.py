@@ -33,6 +33,31 @@ def test_missing_secret_key_with_debug_off_is_one_clear_line():
     ]
 
 
+NO_MAIL = {"EMAIL_URL": "", "EMAIL_HOST": "", "EMAIL_BACKEND": ""}  # whatever the test run's environment says
+MAIL_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.RECSITE_PASSWORD_RESET)"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "console localhost 25 False False"),  # production, no mail: the reset is off
+        ({"DJANGO_DEBUG": "true"}, "console localhost 25 False True"),  # development: the console shows the mail
+        ({"EMAIL_URL": "smtp+tls://robot:secret@smtp.example.com:587"}, "smtp smtp.example.com 587 True True"),
+        ({"EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "2525"}, "smtp smtp.example.com 2525 False True"),
+    ],
+    ids=["production-no-mail", "development", "email-url", "email-host"],
+)
+def test_mail_comes_from_the_environment_and_the_reset_needs_it_outside_development(environment, expected):
+    result = manage("shell", "-c", MAIL_SETTINGS, env=PRODUCTION | NO_MAIL | environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
 def test_celery_speaks_json_only_with_time_limits_and_both_queues():
     conf = celery_app.conf
     assert conf.accept_content == ["json"]
