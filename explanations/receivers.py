@@ -20,4 +20,4 @@ def model_version_activated_precompute(**kwargs) -> None:
     Not with in-process tasks, which would make training wait for a language model."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    transaction.on_commit(explanations_precompute_task.delay)
+    transaction.on_commit(explanations_precompute_task.delay, robust=True)  # a broker down: logged, not raised

@@ -282,6 +282,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Signing in without `next` lands on the home page (Django's default, /accounts/profile/, is no page here).
 LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"  # not the admin's "logged out" page
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -33,6 +33,15 @@ def test_signing_in_without_next_lands_on_the_home_page(client, clean_cache):
     assert client.get(response.url).status_code == 200
 
 
+def test_signing_out_lands_on_the_home_page(client, clean_cache):
+    client.force_login(UserFactory(username="maya"))
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")  # not the admin's "logged out" page
+
+
 def test_the_sign_in_page_title_is_plain_text(client):
     page = client.get(reverse("login")).content.decode()
 
