@@ -138,6 +138,8 @@ class IntentParser:
         if relative and years_take(without_relative, current_year=self.current_year)[:2] != (None, None):
             relative = ""
         anchor_years = [a.year for a in anchors if a.year]
+        if relative:  # the word is understood: as years now, or in the follow-up against the list shown
+            rest = NEWER.sub(" | ", OLDER.sub(" | ", rest))
         if relative and anchor_years:  # "like Inception but older": than the title named
             year_min, year_max = (None, min(anchor_years) - 1) if relative == "older" else (max(anchor_years) + 1, None)
             relative = ""

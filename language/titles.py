@@ -7,7 +7,7 @@ title written the usual ways ("The Matrix", "Matrix", "Star Wars" for "Star Wars
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
@@ -22,6 +22,8 @@ CUE = re.compile(
 )
 YEAR_AFTER = re.compile(r"\s*\(?((?:18|19|20)\d\d)\)?(?![\w])")
 MAX_TITLE_WORDS = 12
+JOINING_WORDS = frozenset({"and", "or", "but", "with", "from", "for", "in", "of", "the", "a", "an", "to", "like"})
+SERIES_OVER_TITLE = 5  # a series this many times better known than the one title of that name wins
 MAX_CUES = 3  # titles looked for after the first three cues only: a request's cost is bounded
 MAX_PREFIXED = 500  # titles a prefix may pick from
 FUZZY_CUTOFF = 88  # rapidfuzz ratio, 0-100: "toy storry" -> "toy story" is 95
@@ -54,7 +56,16 @@ def title_key(text: str) -> str:
 class TitleIndex:
     """Every title a request may name. `entries` most popular first: same-name titles go to the first."""
 
-    def __init__(self, entries: Iterable[TitleEntry], *, trailing_articles: tuple[str, ...] = ("The", "A", "An")):
+    def __init__(
+        self,
+        entries: Iterable[TitleEntry],
+        *,
+        trailing_articles: tuple[str, ...] = ("The", "A", "An"),
+        known: Callable[[list[int]], dict[int, int]] | None = None,
+    ):
+        """`known(item_ids)`: how well known each is (its number of ratings), asked only between titles a
+        request could mean ("Titanic": 1953 or 1997); without it, the order of `entries` decides."""
+        self.known = known
         self.keys: dict[str, list[TitleEntry]] = {}
         articles = "|".join(map(re.escape, trailing_articles)) or "(?!)"
         self._partial: set[tuple[str, int]] = set()  # (key, item): the key is only part of its title
@@ -110,7 +121,8 @@ class TitleIndex:
             if key in self.keys and not _refused(phrase, refused) and _article_fits(article, self.keys[key], phrase):
                 exact = length
                 break
-        if not exact and (prefixed := self._prefixed(words, longest, refused)):
+        # A longer run that begins titles beats a shorter exact one: "star wars episode v" is Episode V.
+        if prefixed := self._prefixed(words, longest, refused, shortest=max(exact + 1, 2)):
             return self._match(text, start, spans[prefixed[0] - 1][1], prefixed[1], exact=True)
         # A longer run close to a title beats a shorter exact one: "toy storry" is Toy Story, not "Toy".
         best: tuple[float, int, str] | None = None
@@ -139,13 +151,15 @@ class TitleIndex:
         hit = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return (hit[0], hit[1]) if hit else None
 
-    def _prefixed(self, words: list[str], longest: int, refused: frozenset[str]) -> tuple[int, list] | None:
-        """The longest run of two words or more that begins titles ("harry potter"), and those titles,
-        the most popular first."""
-        for length in range(longest, 1, -1):
+    def _prefixed(
+        self, words: list[str], longest: int, refused: frozenset[str], *, shortest: int = 2
+    ) -> tuple[int, list] | None:
+        """The longest run of `shortest` words or more that begins titles ("harry potter"), and those titles.
+        A run ending in a joining word ("heat and", before "Ronin") is not one."""
+        for length in range(longest, shortest - 1, -1):
             phrase = " ".join(words[:length])
             key = title_key(phrase)
-            if len(key) < 8 or _refused(phrase, refused):
+            if len(key) < 8 or _refused(phrase, refused) or words[length - 1] in JOINING_WORDS:
                 continue
             first = bisect.bisect_left(self._sorted_keys, key + " ")
             last = bisect.bisect_left(self._sorted_keys, key + " \uffff", lo=first)
@@ -155,11 +169,23 @@ class TitleIndex:
         return None
 
     def _match(self, text: str, start: int, end: int, entries: list[TitleEntry], *, exact: bool, key: str = ""):
-        """The entry meant: the one with the year written after the title, else the most popular whose whole
-        title it is, else the first of a series ("star wars": the earliest of the titles it begins)."""
+        """The entry meant: the one with the year written after the title, else the best known whose whole
+        title it is ("Titanic": 1997), else the first of a series ("star wars": the earliest of the titles it
+        begins), also when the series is far better known than the one title of that name."""
         year = YEAR_AFTER.match(text, start + end)
         whole = [entry for entry in entries if (key, entry.item_id) not in self._partial] if key else []
-        chosen = whole[0] if whole else min(entries, key=lambda e: (e.year or 9999, self._rank[e.item_id]))
+        series = [entry for entry in entries if entry not in whole]
+        known = self.known([e.item_id for e in entries]) if self.known and len(entries) > 1 else {}
+
+        def fame(group: list[TitleEntry]) -> int:
+            return max((known.get(e.item_id, 0) for e in group), default=0)
+
+        if whole and series and fame(series) > SERIES_OVER_TITLE * max(fame(whole), 1):
+            whole = []  # "The Lord of the Rings": the trilogy everyone knows, not the little-seen 1978 film
+        if whole:
+            chosen = min(whole, key=lambda e: (-known.get(e.item_id, 0), self._rank[e.item_id]))
+        else:
+            chosen = min(series, key=lambda e: (e.year or 9999, self._rank[e.item_id]))
         if year:
             same_year = [entry for entry in entries if entry.year == int(year[1])]
             if same_year:

@@ -19,6 +19,7 @@ from django.db.models import Max
 from catalog.domain import catalogue_domain, category_vocabulary
 from catalog.models import Item
 from catalog.selectors import catalogue_facts, catalogue_version, keyword_fields, title_entries
+from feedback.selectors import rating_counts
 from language.domain import Domain
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
 from language.intent import IntentParser
@@ -270,7 +271,9 @@ def _title_index(domain: Domain, serving: ServingModel | None) -> TitleIndex:
     """The active items' titles, the most popular first (a title two items share names the popular one)."""
     order = {pk: rank for rank, pk in enumerate(serving.item_ids.tolist())} if serving else {}
     entries = sorted(title_entries(), key=lambda row: (order.get(row[0], len(order)), row[0]))
-    return TitleIndex((TitleEntry(*row) for row in entries), trailing_articles=domain.trailing_articles)
+    return TitleIndex(
+        (TitleEntry(*row) for row in entries), trailing_articles=domain.trailing_articles, known=rating_counts
+    )
 
 
 # Requests in words, parsed: each distinct text is parsed (and encoded) once per process and catalogue state.

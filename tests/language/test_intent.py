@@ -203,6 +203,7 @@ def test_older_or_newer_than_a_title_named(full_parser):
     assert (parsed.year_min, parsed.year_max, parsed.relative) == (None, 2007, "")
     parsed = full_parser.parse("like Heat, only newer")
     assert (parsed.year_min, parsed.year_max) == (1996, None)
+    assert parsed.unmatched == ()
 
 
 def test_the_encoder_cost_of_a_request_is_bounded():

@@ -89,3 +89,36 @@ def test_title_keys_ignore_case_punctuation_and_leading_articles():
     assert title_key("The Dark Knight") == title_key("dark knight") == "dark knight"
     assert title_key("Amélie") != ""
     assert title_key("Fast & Furious") == "fast and furious"
+
+
+def test_between_titles_a_request_could_mean_the_better_known_wins():
+    catalogue = [
+        TitleEntry(1, "Titanic", 1953), TitleEntry(2, "Titanic", 1997),
+        TitleEntry(3, "Lord of the Rings, The", 1978),
+        TitleEntry(4, "Lord of the Rings: The Fellowship of the Ring, The", 2001),
+        TitleEntry(5, "Lord of the Rings: The Two Towers, The", 2002),
+    ]  # fmt: skip
+    ratings = {1: 3, 2: 140, 3: 6, 4: 200, 5: 180}
+    asked = []
+
+    def known(item_ids):
+        asked.append(sorted(item_ids))
+        return {item_id: ratings[item_id] for item_id in item_ids}
+
+    index = TitleIndex(catalogue, known=known)
+
+    assert [m.entry.item_id for m in index.find_after_cues(" like titanic ")] == [2]
+    assert [m.entry.item_id for m in index.find_after_cues(" like titanic 1953 ")] == [1]
+    assert [m.entry.item_id for m in index.find_after_cues(" like the lord of the rings ")] == [4]
+    assert [1, 2] in asked  # only the titles in question are looked up
+
+
+def test_a_longer_run_that_begins_a_title_beats_a_shorter_exact_one():
+    index = TitleIndex(
+        [TitleEntry(1, "Star Wars: Episode IV - A New Hope", 1977),
+         TitleEntry(2, "Star Wars: Episode V - The Empire Strikes Back", 1980),
+         TitleEntry(3, "Heat", 1995), TitleEntry(4, "Heat and Dust", 1983), TitleEntry(5, "Ronin", 1998)]
+    )  # fmt: skip
+    assert [m.entry.item_id for m in index.find_after_cues(" i loved star wars: episode v ")] == [2]
+    assert [m.entry.item_id for m in index.find_after_cues(" like star wars ")] == [1]
+    assert [m.entry.item_id for m in index.find_after_cues(" like heat and ronin ")] == [3, 5]
