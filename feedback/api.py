@@ -61,7 +61,6 @@ class FeedbackEventSerializer(serializers.ModelSerializer):
         extra_kwargs = {"explanation": {"required": False, "allow_null": True, "help_text": "For reason_* kinds."}}
 
 
-@extend_schema(parameters=[ITEM_ID])
 class RatingViewSet(viewsets.GenericViewSet):
     """The user's ratings, addressed by item: PUT rates (or changes), DELETE removes."""
 
@@ -76,15 +75,15 @@ class RatingViewSet(viewsets.GenericViewSet):
             return self.queryset
         return Rating.objects.filter(user=self.request.user).order_by("-updated", "-pk")
 
-    @extend_schema(parameters=[])
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(parameters=[ITEM_ID])  # each detail action declares its path parameter; list has none
     def retrieve(self, request: Request, item_id: int) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(responses={200: RatingSerializer, 201: RatingSerializer})
+    @extend_schema(parameters=[ITEM_ID], responses={200: RatingSerializer, 201: RatingSerializer})
     def update(self, request: Request, item_id: int) -> Response:
         item = get_object_or_404(Item.objects.filter(is_active=True), pk=item_id)
         serializer = self.get_serializer(data=request.data)
@@ -92,6 +91,7 @@ class RatingViewSet(viewsets.GenericViewSet):
         rating, created = rating_upsert(user=request.user, item=item, value=serializer.validated_data["value"])
         return Response(self.get_serializer(rating).data, status=status.HTTP_201_CREATED if created else 200)
 
+    @extend_schema(parameters=[ITEM_ID])
     def destroy(self, request: Request, item_id: int) -> Response:
         item = get_object_or_404(Item, pk=item_id)
         if not rating_delete(user=request.user, item=item):
