@@ -24,6 +24,22 @@ ERRORS = {
 }
 
 
+# Answers that say when to ask again: "being written" (202), "too many" (429), "busy" (503).
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before asking again."}}
+# Every 400 and other 4xx body: messages by field (a list, or an object for nested fields), and `detail` when
+# no one field is to blame (a string or a list). What DRF, the parsers and the services answer.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": "Messages by field; `detail` when no one field is to blame.",
+    "properties": {
+        "detail": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    },
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object", "additionalProperties": True}]
+    },
+}
+
+
 class RecsiteAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -31,6 +47,9 @@ class RecsiteAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
                 responses[code]["description"] = description
+        for code in ("202", "429", "503"):
+            if code in responses:
+                responses[code].setdefault("headers", {}).update(RETRY_AFTER)
         return responses
 
     def get_auth(self):
@@ -42,3 +61,20 @@ class RecsiteAutoSchema(AutoSchema):
         ):
             auths.append({})
         return auths
+
+
+def schema_finish(result, generator, request, public):
+    """drf-spectacular's last step: the field-error body as it really is (a map of fields), and a type
+    beside every `nullable` (strict OpenAPI 3.0 readers ignore `nullable` without one: `intent` is null on
+    plain lists)."""
+    result.get("components", {}).get("schemas", {})["FieldErrors"] = FIELD_ERRORS_SCHEMA
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("nullable") and "type" not in node and "allOf" in node:
+                node["type"] = "object"
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

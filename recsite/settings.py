@@ -256,6 +256,7 @@ SIMPLE_JWT = {
     "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.FingerprintedTokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.schema_finish"],
     "TITLE": "recsite API",
     "DESCRIPTION": "Recommendations with reasons, ratings and feedback for the recsite apps. Guide: docs/API.md.",
     "VERSION": "1.0.0",
