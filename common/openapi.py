@@ -52,6 +52,21 @@ class RecsiteAutoSchema(AutoSchema):
                 responses[code].setdefault("headers", {}).update(RETRY_AFTER)
         return responses
 
+    def _map_basic_serializer(self, serializer, direction):
+        """In answers, every field is required (DRF writes them all, null where nullable), but those a
+        plain serializer declares with required=False: it is handed a dict that has them only sometimes
+        (health's replica). A model serializer's fields are all written, whatever writes require."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and "properties" in schema:
+            model_based = isinstance(serializer, serializers.ModelSerializer)
+            declared = {} if model_based else getattr(serializer, "_declared_fields", {})
+            optional = {name for name, field in declared.items() if not field.required and not field.read_only}
+            required = [name for name in schema["properties"] if name not in optional]
+            schema.pop("required", None)
+            if required:
+                schema["required"] = required
+        return schema
+
     def get_auth(self):
         """Also mark as open to anonymous callers the methods a permission says it lets them use
         (`anonymous_methods`), beyond drf-spectacular's AllowAny and IsAuthenticatedOrReadOnly."""
@@ -65,8 +80,8 @@ class RecsiteAutoSchema(AutoSchema):
 
 def schema_finish(result, generator, request, public):
     """drf-spectacular's last step: the field-error body as it really is (a map of fields), and a type
-    beside every `nullable` (strict OpenAPI 3.0 readers ignore `nullable` without one: `intent` is null on
-    plain lists)."""
+    beside every `nullable` (strict OpenAPI 3.0 readers ignore `nullable` without one: `intent` is null
+    on plain lists)."""
     result.get("components", {}).get("schemas", {})["FieldErrors"] = FIELD_ERRORS_SCHEMA
     stack = [result]
     while stack:

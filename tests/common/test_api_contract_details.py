@@ -50,3 +50,10 @@ def test_null_answers_are_declared_nullable_with_a_type(schema):
     intent = schema["components"]["schemas"]["Recommendations"]["properties"]["intent"]
     assert intent["nullable"] is True
     assert intent["type"] == "object"
+
+
+def test_fields_every_answer_has_are_required(schema):
+    item = schema["components"]["schemas"]["Item"]
+    assert {"year", "description", "keywords", "is_active", "is_featured"} <= set(item["required"])
+    health = schema["components"]["schemas"]["Health"]
+    assert "replica" not in health["required"]  # written only with a replica configured
