@@ -37,8 +37,10 @@ class ExplanationQuerySerializer(serializers.Serializer):
 
 
 class ExplanationLinkSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(["ready", "not_ready"], help_text="not_ready: GET the url to have it written.")
-    url = serializers.CharField()
+    status = serializers.ChoiceField(
+        ["ready", "pending"], help_text="pending: GET the url to have it written (202 with Retry-After meanwhile)."
+    )
+    url = serializers.URLField(help_text="Absolute, as the pagination links are.")
 
 
 class RecommendationSerializer(RecommendedItemSerializer):
@@ -128,8 +130,8 @@ class RecommendationsView(APIView):
                 "similarity": r.similarity,
                 "evidence": [{"item_id": e.item_id, "title": e.title, "share": e.share} for e in r.evidence],
                 "explanation": {
-                    "status": "ready" if done else "not_ready",
-                    "url": explanation_url(r.item.pk, conversation=result.conversation),
+                    "status": "ready" if done else "pending",
+                    "url": request.build_absolute_uri(explanation_url(r.item.pk, conversation=result.conversation)),
                 },
             }
             for r, done in zip(result, ready, strict=True)

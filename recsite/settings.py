@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "ProbeStateEnum": ["ok", "down"],
         "ReasonSourceEnum": ["generated", "template", ""],
         "RecommendationSourceEnum": ["knn", "popular", "intent"],
+        "ReasonStatusEnum": ["ready", "pending"],
+        "PageReasonStatusEnum": ["ready", "pending", "refused"],
     },
     # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

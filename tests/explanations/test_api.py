@@ -21,8 +21,8 @@ def test_a_signed_in_user_gets_items_with_evidence_and_reason_links(taste_world,
     assert [row["item"]["title"] for row in body["items"]] == ["Aliens", "Predator"]
     assert body["items"][0]["source"] == "knn"
     assert body["items"][0]["evidence"][0]["title"] == "Alien"
-    assert body["items"][0]["explanation"]["status"] == "not_ready"
-    assert body["items"][0]["explanation"]["url"].startswith("/api/v1/explanations/?item=")
+    assert body["items"][0]["explanation"]["status"] == "pending"
+    assert body["items"][0]["explanation"]["url"].startswith("http://testserver/api/v1/explanations/?item=")
 
 
 def test_anonymous_users_get_the_popular_items_and_bad_queries_a_400(taste_world, clean_cache):
