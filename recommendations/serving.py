@@ -304,22 +304,3 @@ def parsed_requests_forget() -> None:
     """Empty this process's cache of parsed requests (benchmarks time the parsing itself)."""
     with _parsed_lock:
         _parsed.clear()
-
-
-_vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()
-
-
-def request_vector(text: str) -> np.ndarray:
-    """A request's words embedded by the process's encoder (a conversation's joined words, stored as text),
-    from a per-process cache of the last PARSED_REQUESTS texts."""
-    key = (encoder().name, text)
-    with _parsed_lock:
-        if key in _vectors:
-            _vectors.move_to_end(key)
-            return _vectors[key]
-    vector = shared_encode([text])[0]
-    with _parsed_lock:
-        _vectors[key] = vector
-        while len(_vectors) > PARSED_REQUESTS:
-            _vectors.popitem(last=False)
-    return vector

@@ -22,7 +22,7 @@ from recommendations.selectors import (
     intent_parse,
     recommendations_for_user,
 )
-from recommendations.serving import request_vector
+from recommendations.serving import shared_encode
 
 CONVERSATIONS_PER_USER = 20  # a user's newest; older ones go when a new one starts
 PRUNED_PER_TURN = 200  # expired conversations deleted by each new one, so the table never grows unbounded
@@ -93,7 +93,7 @@ def _with_vector(parsed: ParsedIntent) -> ParsedIntent:
     if parsed.vector is not None:
         return parsed
     words = parsed.residual or " ".join(parsed.categories) or parsed.text
-    return replace(parsed, vector=request_vector(words))
+    return replace(parsed, vector=shared_encode([words])[0])  # encoded once, across processes
 
 
 def _conversations_prune(owner) -> None:
