@@ -24,7 +24,8 @@ from recommendations.api import (
     RecommendedItemSerializer,
     query_dict,
 )
-from recommendations.selectors import ConversationError, intent_fields, recommendations_for_user
+from recommendations.intents import ConversationError, intent_api_fields
+from recommendations.selectors import recommendations_for_user
 from recommendations.services.conversations import conversation_turn
 
 RETRY_AFTER_SECONDS = 2
@@ -136,7 +137,7 @@ class RecommendationsView(APIView):
             }
             for r, done in zip(result, ready, strict=True)
         ]
-        intent_data = intent_fields(result)
+        intent_data = intent_api_fields(result)
         return Response(RecommendationsSerializer({"intent": intent_data, "items": items}).data)
 
 

@@ -7,7 +7,8 @@ from django.core.cache import cache
 
 from explanations.generation import generator_name
 from language.prompts import PROMPT_VERSION
-from recommendations.selectors import RecommendationList, request_summary
+from recommendations.intents import request_summary
+from recommendations.selectors import RecommendationList
 
 
 def explanation_key(item_id: int, evidence: list[int], intent: str) -> str:

@@ -21,14 +21,8 @@ from feedback.models import FeedbackEvent, Rating
 from feedback.services import reasons_shown_record
 from language.prompts import PROMPT_VERSION, template_reason
 from language.reasons import write_reasons
-from recommendations.selectors import (
-    RecommendationList,
-    conversation_intent,
-    evidence_item_ids,
-    intent_parse,
-    recommendations_for_user,
-    request_summary,
-)
+from recommendations.intents import conversation_intent, request_summary
+from recommendations.selectors import RecommendationList, evidence_item_ids, intent_parse, recommendations_for_user
 
 # After training, reasons are written ahead for the top few items of the most recently active users.
 PRECOMPUTE_USERS, PRECOMPUTE_ITEMS = 20, 3

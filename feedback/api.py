@@ -14,6 +14,13 @@ from feedback.models import RATING_VALUES, FeedbackEvent, Rating
 from feedback.services import feedback_record, rating_delete, rating_upsert
 
 ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="The rated item's id.")
+# A rating sent as a string ("4.5", as v1 clients did before numbers) still works until the sunset, and each
+# such answer says so (RFC 9745 Deprecation, RFC 8594 Sunset; docs/API.md "Versions and deprecations").
+STRING_RATING_DEPRECATION = {
+    "Deprecation": "@1796083200",  # 2026-12-01
+    "Sunset": "Wed, 30 Jun 2027 00:00:00 GMT",
+    "Link": '</docs/API.md#versions-and-deprecations>; rel="deprecation"',
+}
 
 
 @extend_schema_field(
@@ -89,7 +96,14 @@ class RatingViewSet(viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rating, created = rating_upsert(user=request.user, item=item, value=serializer.validated_data["value"])
-        return Response(self.get_serializer(rating).data, status=status.HTTP_201_CREATED if created else 200)
+        sent_as_string = isinstance(request.data, dict) and isinstance(request.data.get("value"), str)
+        return Response(
+            self.get_serializer(rating).data,
+            status=status.HTTP_201_CREATED if created else 200,
+            headers=STRING_RATING_DEPRECATION
+            if sent_as_string and request.content_type == "application/json"
+            else None,
+        )
 
     @extend_schema(parameters=[ITEM_ID])
     def destroy(self, request: Request, item_id: int) -> Response:

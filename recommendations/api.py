@@ -30,7 +30,7 @@ class RecommendationsQuerySerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=20,
-        help_text="Chip keys (`intent.chips[].key`, e.g. 'category:Comedy', 'years', 'anchor:42') to take off "
+        help_text="Chip keys (`intent.chips[].key`, e.g. 'category:comedy', 'years', 'anchor:42') to take off "
         "the request before the list is made (repeat the parameter for several).",
     )
     n = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
@@ -61,8 +61,17 @@ class ChipSerializer(serializers.Serializer):
 
 class IntentSerializer(serializers.Serializer):
     text = serializers.CharField()
-    categories = serializers.ListField(child=serializers.CharField(), help_text="Every item is in all of these.")
-    excluded = serializers.ListField(child=serializers.CharField(), help_text="No item is in any of these.")
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Category slugs, as the `category` filter takes them: every item is in all of these.",
+    )
+    excluded = serializers.ListField(
+        child=serializers.CharField(), help_text="Category slugs: no item is in any of these."
+    )
+    category_names = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="The display name of each slug in `categories` and `excluded`, e.g. {'sci-fi': 'Sci-Fi'}.",
+    )
     year_min = serializers.IntegerField(allow_null=True)
     year_max = serializers.IntegerField(allow_null=True)
     summary = serializers.CharField(help_text="What was understood, e.g. 'Sci-Fi · 1990-1999 · not Horror'.")

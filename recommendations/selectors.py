@@ -1,23 +1,17 @@
 """Reads: a user's recommendations (optionally for a request in words) with their evidence, similar items,
 and the ratings training reads. No process state here: the in-memory model lives in `serving`."""
 
-import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db.models import Count
-from django.utils import timezone
 
 from catalog.models import Category, Item
-from catalog.selectors import whole_words_pattern
 from feedback.models import FeedbackEvent, Rating
 from language.parsed import ParsedIntent
 from recommendations.intent_lists import rank_for_request
-from recommendations.models import Conversation
 from recommendations.serving import ServingModel, parsed_request, serving_model, serving_model_of
 
 
@@ -252,57 +246,6 @@ def _for_intent(
     )
     result.relaxed = list(ranked.notes)
     return result
-
-
-CONVERSATION_TTL = timedelta(days=1)  # untouched this long, a conversation is gone
-
-
-class ConversationError(ValueError):
-    """A conversation id that names none of this user's conversations, or a chip the request lacks."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-def conversation_get(*, user, conversation_id) -> Conversation:
-    """The user's conversation (or an anonymous one) touched within CONVERSATION_TTL; ConversationError
-    for any other id."""
-    owner = user.pk if user is not None and user.is_authenticated else None
-    fresh = Conversation.objects.filter(updated__gte=timezone.now() - CONVERSATION_TTL)
-    try:
-        found = fresh.filter(pk=uuid.UUID(str(conversation_id))).first()
-    except ValueError:  # not a UUID
-        found = None
-    if found is None or found.user_id not in (None, owner):
-        raise ConversationError("conversation", "no such conversation (it may have expired): start a new one")
-    return found
-
-
-def conversation_intent(*, user, conversation_id) -> ParsedIntent:
-    """What the conversation's list is for now (ConversationError for an unknown conversation)."""
-    return ParsedIntent.from_dict(conversation_get(user=user, conversation_id=conversation_id).intent)
-
-
-def request_summary(parsed: ParsedIntent | None, item: Item) -> str:
-    """What a reason may say `item` fits of the request: the summary of the constraints it meets (its
-    categories, years, the words its title, keywords or description mention), "" without a request."""
-    if parsed is None:
-        return ""
-    text = f"{item.title}\n{item.keywords}\n{item.description}"
-    return parsed.met_by(
-        categories={category.name for category in item.categories.all()},
-        year=item.year,
-        mentions=lambda phrase: re.search(whole_words_pattern(phrase), text, flags=re.IGNORECASE) is not None,
-    ).describe()
-
-
-def intent_fields(result: RecommendationList) -> dict | None:
-    """What a list's request was understood as, with what was relaxed and its conversation: the `intent`
-    the API and the recommend command show."""
-    if result.intent is None:
-        return None
-    return {**result.intent.as_dict(), "relaxed": list(result.relaxed), "conversation": result.conversation}
 
 
 def rating_triples() -> np.ndarray:

@@ -13,15 +13,9 @@ from catalog.domain import catalogue_domain
 from catalog.models import Category, Item
 from language.conversation import refine
 from language.parsed import Anchor, ParsedIntent
+from recommendations.intents import CONVERSATION_TTL, ConversationError, chip_key_named, conversation_get
 from recommendations.models import Conversation
-from recommendations.selectors import (
-    CONVERSATION_TTL,
-    ConversationError,
-    RecommendationList,
-    conversation_get,
-    intent_parse,
-    recommendations_for_user,
-)
+from recommendations.selectors import RecommendationList, intent_parse, recommendations_for_user
 from recommendations.serving import shared_encode
 
 CONVERSATIONS_PER_USER = 20  # a user's newest; older ones go when a new one starts
@@ -39,7 +33,7 @@ def conversation_turn(
     algorithm: str | None = None,
 ) -> RecommendationList:
     """One turn: `text` starts a conversation, or refines `conversation_id`'s; with no text the
-    conversation's request is shown again; each of `remove` (chip keys: "category:Comedy", "years",
+    conversation's request is shown again; each of `remove` (chip keys: "category:comedy", "years",
     "anchor:42", ...) is taken off first. Returns the list, with `.conversation` set to the id to send
     next time. ValueError for an empty or overlong request, ConversationError for an unknown
     conversation or chip (nothing is written then)."""
@@ -53,7 +47,7 @@ def conversation_turn(
         parsed = previous if not text else _refined(previous, intent_parse(text), conversation.shown_item_ids)
     for key in remove:
         try:
-            parsed = parsed.without(key)
+            parsed = parsed.without(chip_key_named(key))
         except KeyError:
             raise ConversationError("remove", f"{key!r} is not one of the request's chips") from None
     parsed = _with_vector(parsed)

@@ -44,7 +44,7 @@ def test_a_request_in_words_comes_back_parsed(taste_world, clean_cache):
     item_embeddings_refresh()
     body = jwt_client(taste_world["newcomer"]).get("/api/v1/recommendations/", {"intent": "a drama"}).json()
 
-    assert body["intent"]["categories"] == ["Drama"]
+    assert body["intent"]["categories"] == ["drama"]
     assert body["intent"]["summary"] == "Drama"
     assert {row["item"]["title"] for row in body["items"][:3]} == {"Heat", "Ran", "Brazil"}
     assert body["intent"]["relaxed"] == ["too few movies are Drama: then other movies"]

@@ -43,6 +43,8 @@ def test_any_number_on_the_half_star_grid_is_a_rating_answered_as_a_number(clean
     assert Rating.objects.get().value == Decimal(stored)
     assert client.get(f"/api/v1/ratings/{item.pk}/").json()["value"] == float(stored)
     assert client.get("/api/v1/ratings/").json()["results"][0]["value"] == float(stored)
+    # a string still works in v1's deprecation window, and the answer says until when
+    assert ("Deprecation" in response, "Sunset" in response) == (isinstance(sent, str),) * 2
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def test_a_follow_up_refines_the_conversation_through_the_api(world):
     older = client.get("/api/v1/recommendations/", {"conversation": conversation, "intent": "only older ones"}).json()
 
     assert older["intent"]["conversation"] == conversation
-    assert older["intent"]["categories"] == ["Sci-Fi"]  # kept from the first turn
+    assert older["intent"]["categories"] == ["sci-fi"]  # kept from the first turn
     assert older["intent"]["year_max"] == 1985  # older than the list shown (1986, 1987)
     assert older["intent"]["relaxed"]  # the only older sci-fi film is rated: said, and filled
     assert Conversation.objects.get(pk=conversation).turns == 2
@@ -84,15 +84,33 @@ def test_a_chip_is_removed_by_a_parameter_and_the_list_reruns(world):
     client = jwt_client(world["newcomer"])
     first = client.get("/api/v1/recommendations/", {"intent": "sci-fi from the 80s, no drama"}).json()
     keys = [chip["key"] for chip in first["intent"]["chips"]]
-    assert keys == ["category:Sci-Fi", "years", "excluded:Drama"]
+    assert keys == ["category:sci-fi", "years", "excluded:drama"]  # slugs, as the filters take them
 
     body = client.get(
         "/api/v1/recommendations/",
-        {"conversation": first["intent"]["conversation"], "remove": ["years", "category:Sci-Fi"], "n": 2},
+        {"conversation": first["intent"]["conversation"], "remove": ["years", "category:sci-fi"], "n": 2},
     ).json()
 
     assert body["intent"]["summary"] == "not Drama"
     assert set(titles(body["items"])) == {"Aliens", "Predator"}
+    # the site's chips name the category; either form takes it off
+    by_name = client.get(
+        "/api/v1/recommendations/", {"conversation": first["intent"]["conversation"], "remove": "excluded:Drama"}
+    ).json()
+    assert by_name["intent"]["excluded"] == []
+
+
+def test_intent_categories_are_the_slugs_the_filters_take_with_their_names_beside(world):
+    client = jwt_client(world["newcomer"])
+    intent = client.get("/api/v1/recommendations/", {"intent": "sci-fi, no drama"}).json()["intent"]
+
+    assert (intent["categories"], intent["excluded"]) == (["sci-fi"], ["drama"])
+    assert intent["category_names"] == {"sci-fi": "Sci-Fi", "drama": "Drama"}
+    filtered = client.get("/api/v1/recommendations/", {"category": intent["categories"]})
+    assert filtered.status_code == 200
+    items = client.get("/api/v1/items/", {"category": intent["categories"]}).json()["results"]
+    assert items
+    assert all("sci-fi" in item["categories"] for item in items)
 
 
 def test_bad_conversations_and_chips_are_400_with_the_field_and_change_nothing(world):

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.commands import user_lookup
 from recengine.recommender import RECOMMENDERS
-from recommendations.selectors import ConversationError, intent_fields, recommendations_for_user
+from recommendations.intents import ConversationError, intent_fields
+from recommendations.selectors import recommendations_for_user
 from recommendations.services.conversations import conversation_turn
 
 
@@ -20,7 +21,10 @@ class Command(BaseCommand):
             "--conversation", help="the conversation id a previous answer printed: --intent then refines that request"
         )
         parser.add_argument(
-            "--remove", action="append", default=[], help="a chip key to take off the request, e.g. category:Comedy"
+            "--remove",
+            action="append",
+            default=[],
+            help="a chip key to take off the request, e.g. category:Comedy (or its slug)",
         )
         parser.add_argument(
             "--algorithm", help="rank with the newest kept version this algorithm built (default: the active one)"
