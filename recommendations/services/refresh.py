@@ -73,12 +73,14 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
     """Bring the active version's neighbour lists up to date with the items marked dirty, in place.
 
     An algorithm that can (Refreshable; item-kNN: `item_neighbors_refresh`) recomputes the marked items'
-    lists and every other list's entries for them; any other is refitted. Either way it rewrites only the
-    lists that changed and the popularity order, bumps the version's revision (serving
-    processes reload on their next request) and clears the markers it read, all in one transaction that
-    holds the active version's row: refreshes run one at a time, and never across an activation. A
-    `requested` run (the task behind `model_refresh_request`) first clears the request flag. Returns None
-    when nothing is marked or no version is active (`train` builds the first one).
+    lists and every other list's entries for them, rewrites only the lists that changed and the popularity
+    order, bumps the version's revision (serving processes reload on their next request) and clears the
+    markers it read, all in one transaction that holds the active version's row: refreshes run one at a
+    time, and never across an activation. Any other algorithm (a full refit: EASE, RP3beta) is left to the
+    scheduled retrain (RECSITE_RETRAIN_SECONDS), which clears the markers; meanwhile the rater's own list
+    changes at once, since a user's list is scored from their ratings as they are now. A `requested` run
+    (the task behind `model_refresh_request`) first clears the request flag. Returns None when nothing is
+    marked, no version is active (`train` builds the first one) or the active algorithm cannot refresh.
     """
     if requested:
         cache.delete(REFRESH_REQUESTED_KEY)
@@ -86,7 +88,7 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
         marked = list(DirtyItem.objects.values_list("item_id", "marked"))
-        if version is None or not marked:
+        if version is None or not marked or not issubclass(recommender_class(version.algorithm), Refreshable):
             return None
         triples = rating_triples()  # after the markers: every marker read has its rating in here
         user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
@@ -101,12 +103,7 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
         dirty, found = _positions(item_ids, [pk for pk, _ in marked])
         dirty = dirty[found]
         model = recommender.from_lists(params=params, lists=old, popular=np.arange(len(item_ids)))
-        if isinstance(model, Refreshable):
-            model = model.refreshed(user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty)
-        else:
-            model = recommender.fit(
-                user_idx, item_idx, triples[:, 2], n_users=len(user_ids), n_items=len(item_ids), params=params
-            )
+        model = model.refreshed(user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty)
         difference = (model.lists - old).tocoo()
         changed = set(item_ids[np.unique(difference.row[difference.data != 0])].tolist())
         changed |= set(stored[:, 0].astype(np.int64).tolist()) - set(item_ids.tolist())  # no ratings left

@@ -1,6 +1,6 @@
 """A second recommendation algorithm plugs in through the registry and RECSITE_ALGORITHM alone: training,
-serving, similar items, the in-place refresh (by refitting: it cannot refresh incrementally), the
-commands and offline evaluation all take it without a change to their code."""
+serving, similar items, the scheduled retrain (it cannot refresh in place), the commands and offline
+evaluation all take it without a change to their code."""
 
 from dataclasses import asdict, dataclass
 from io import StringIO
@@ -14,9 +14,10 @@ from django.core.management import CommandError, call_command
 from feedback.services import rating_upsert
 from recengine.recommender import RECOMMENDERS, Refreshable, SplitFit
 from recengine.scoring import evidence_for, popular_unseen, recommend
-from recommendations.models import ModelVersion
+from recommendations.models import DirtyItem, ModelVersion
 from recommendations.selectors import recommendations_for_user, similar_items
 from recommendations.services.refresh import model_refresh
+from recommendations.tasks.training import model_retrain_task
 from tests.dataset_files import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -116,8 +117,15 @@ def test_it_is_trained_served_and_refreshed_through_the_setting(taste_world, co_
     assert "Heat" not in {s.item.title for s in similar_items(item=films["Alien"], n=5)}
 
     rating_upsert(user=newcomer, item=films["Heat"], value="4.5")  # Alien and Heat now share a rater
-    assert model_refresh().changed_items > 0  # refitted, and the changed lists rewritten in place
+    assert model_refresh() is None  # no refit per rating: the lists wait for the scheduled retrain
+    listed = recommendations_for_user(user=newcomer, n=5)
+    led_by_heat = {r.item.title for r in listed if "Heat" in {e.title for e in r.evidence}}
+    assert led_by_heat == {"Brazil", "Ran"}  # the rater's own list changed at once
+    assert DirtyItem.objects.filter(item=films["Heat"]).exists()
+
+    model_retrain_task.apply()
     assert ("Heat", 1.0) in {(s.item.title, s.score) for s in similar_items(item=films["Alien"], n=5)}
+    assert not DirtyItem.objects.exists()
 
 
 def test_the_commands_take_the_algorithm(taste_world, co_counts, tmp_path):
