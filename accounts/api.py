@@ -3,7 +3,7 @@ signed-in user. Thin callers of Django's auth and simplejwt."""
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, RetrieveAPIView
@@ -82,7 +82,7 @@ class RevokeView(APIView):
     authentication_classes = []
     throttle_scope = "token"
 
-    @extend_schema(request=RevokeSerializer, responses={204: None, 400: OpenApiResponse(description="Not a token.")})
+    @extend_schema(request=RevokeSerializer, responses={204: None})  # 400 (not a token): `refresh` says why
     def post(self, request: Request) -> Response:
         """Revoke a refresh token: it cannot be used again (the access token expires on its own)."""
         serializer = RevokeSerializer(data=request.data)

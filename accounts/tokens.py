@@ -4,7 +4,11 @@ device at once. simplejwt's settings name these classes (recsite/settings.py).""
 
 from django.contrib.auth import get_user_model
 from django.utils.crypto import salted_hmac
-from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.contrib.rest_framework_simplejwt import (
+    SimpleJWTScheme,
+    TokenObtainPairSerializerExtension,
+    TokenRefreshSerializerExtension,
+)
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -49,3 +53,14 @@ class FingerprintedJWTScheme(SimpleJWTScheme):
     """The schema's bearer-token security scheme for these tokens (drf-spectacular finds it by this class)."""
 
     target_class = "accounts.tokens.FingerprintedJWTAuthentication"
+
+
+class FingerprintedTokenObtainPairSchema(TokenObtainPairSerializerExtension):
+    """The schema of these serializers is simplejwt's (drf-spectacular maps its own classes only, not
+    subclasses): the answer to a sign-in is the `access` and `refresh` pair, not "no body"."""
+
+    target_class = "accounts.tokens.FingerprintedTokenObtainPairSerializer"
+
+
+class FingerprintedTokenRefreshSchema(TokenRefreshSerializerExtension):
+    target_class = "accounts.tokens.FingerprintedTokenRefreshSerializer"

@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/recsite REDIS_URL=redis://127.0.0.1:6379/14 \\
         python benchmarks/freshness_bench.py [--ratings 50]
 
-In a scratch database `<name>_bench`: imports ml-latest-small, trains the default model, starts
+In a scratch database `<name>_bench`: imports ml-latest-small, trains item-kNN (the algorithm with the
+in-place refresh; the default, EASE, follows ratings at the scheduled retrain), starts
 `celery -A recsite worker -Q default -c 1`, then --ratings times (seeded users, each rating 5.0 an item
 they have not rated, from the 500 most popular) POSTs the site's rating form and measures:
 - the POST itself (the rating, its dirty marker, the commit, the coalesced refresh request);
@@ -78,6 +79,7 @@ def main() -> None:
     if not os.environ.get("REDIS_URL"):
         sys.exit("freshness_bench: set REDIS_URL (the refresh runs on a real worker through Redis)")
 
+    os.environ["RECSITE_ALGORITHM"] = "item-knn"  # here and in the worker, which inherits the environment
     django_on_scratch_database("freshness_bench")
     import redis
     from django.conf import settings

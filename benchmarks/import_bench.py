@@ -38,12 +38,12 @@ def main() -> None:
         dataset_import(path=Path(args.data))
         repeat.append(time.perf_counter() - started)
 
-    ratings = len(summary.dataset.ratings)
-    items = len(summary.dataset.items)
+    ratings = summary.ratings.created + summary.ratings.updated + summary.ratings.unchanged
+    items = summary.items.created + summary.items.updated + summary.items.unchanged
     fresh_s, repeat_s = statistics.median(fresh), statistics.median(repeat)
     body = f"""## Import: ml-latest-small into PostgreSQL (`benchmarks/import_bench.py`)
 
-{items:,} items, {ratings:,} ratings, {len(summary.dataset.ratings.user_keys)} users; median of {args.runs} runs,
+{items:,} items, {ratings:,} ratings, {summary.users} users; median of {args.runs} runs,
 each into an emptied database, then the same import again (nothing to change).
 
 | run | wall time | ratings/s |

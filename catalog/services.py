@@ -1,5 +1,6 @@
 import secrets
 import time
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -8,18 +9,23 @@ from django.utils import timezone
 
 from catalog.models import Category, Item
 from catalog.selectors import CATALOGUE_VERSION_KEY
+from catalog.signals import items_changed
 
 
-def catalogue_changed() -> None:
+def catalogue_changed(*, item_ids: Iterable[int] = ()) -> None:
     """Tell every process that items changed (now and again when the transaction commits), so what it derived from
     them (the titles a request may name, parsed requests) is rebuilt. Sent on every save and delete of
-    an item; bulk writes call it themselves."""
+    an item; bulk writes call it themselves. `item_ids`: the items created or whose description may have
+    changed, for the floors above (`items_changed`: recommendations embeds them again)."""
 
     def bump() -> None:
         cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
 
     bump()  # now, for this transaction's own reads
     transaction.on_commit(bump)  # and again once others can see the change
+    item_ids = sorted(set(item_ids))
+    if item_ids:
+        items_changed.send(sender=Item, item_ids=item_ids)
 
 
 def item_set_flags(*, items: QuerySet[Item], is_active: bool | None = None, is_featured: bool | None = None) -> int:

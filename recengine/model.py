@@ -1,47 +1,41 @@
-"""Item-kNN (the `item-knn` algorithm): neighbour lists plus the popularity list, and how it ranks."""
+"""Item-kNN (the `item-knn` algorithm): each item's most co-rated items, fitted whole, in item ranges
+computed apart, or refreshed in place for the items whose ratings changed."""
 
 import io
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from recengine.knn import Triples, item_neighbors, item_neighbors_block, item_neighbors_refresh
-from recengine.matrix import Mode, interaction_matrix, user_weights
-from recengine.scoring import (
-    Evidence,
-    Ranked,
-    evidence_for,
-    popularity_order,
-    popularity_scores,
-    rank,
-    recommend,
-)
+from recengine.lists import ItemLists, ListParams, popular_items
+from recengine.matrix import Mode, interaction_matrix
 
 
 @dataclass(frozen=True)
-class KnnParams:
-    """Defaults chosen by offline evaluation on ml-latest-small (docs/EVALUATION.md)."""
+class KnnParams(ListParams):
+    """Defaults chosen by offline evaluation on ml-latest-small (docs/EVALUATION.md); the kNN gains most
+    from counting ratings below the like threshold at half weight."""
 
+    low_weight: float = field(default=0.5, metadata={"help": "weight of a rating below the like threshold"})
     k: int = field(default=10, metadata={"option": "neighbors", "help": "neighbours per item"})
     shrinkage: float = field(default=0.0, metadata={"help": "co-rater shrinkage (see knn.item_neighbors)"})
-    mode: Mode = field(default="implicit", metadata={"choices": ("implicit", "explicit")})
-    threshold: float = field(default=0.0, metadata={"help": "implicit mode: lowest rating that counts"})
-    popularity_prior: float = field(default=100.0, metadata={"help": "see scoring.popularity_scores"})
+    mode: Mode = field(
+        default="implicit",
+        metadata={"choices": ("implicit", "explicit"), "help": "explicit: mean-centred ratings, no like weights"},
+    )
 
     def __post_init__(self):
+        super().__post_init__()
         if self.k < 1:
             raise ValueError(f"--neighbors must be at least 1, not {self.k}")
-        if self.shrinkage < 0 or self.popularity_prior < 0:
-            raise ValueError("--shrinkage and --popularity-prior must not be negative")
+        if self.shrinkage < 0:
+            raise ValueError(f"--shrinkage must not be negative, not {self.shrinkage}")
         if self.mode not in ("implicit", "explicit"):
             raise ValueError(f"unknown mode {self.mode!r}: use 'implicit' or 'explicit'")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -69,10 +63,10 @@ class TrainingData:
     ) -> "TrainingData":
         params = params or KnnParams()
         interactions = interaction_matrix(
-            user_idx, item_idx, values, n_users=n_users, n_items=n_items, mode=params.mode, threshold=params.threshold
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params, mode=params.mode
         )
-        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=params.popularity_prior)
-        return cls(params=params, interactions=interactions, popular=popularity_order(scores, counts))
+        popular = popular_items(item_idx, values, n_items=n_items, prior=params.popularity_prior)
+        return cls(params=params, interactions=interactions, popular=popular)
 
     @property
     def n_items(self) -> int:
@@ -115,7 +109,7 @@ def block_bounds(n_items: int, blocks: int) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
-class ItemKnn:
+class ItemKnn(ItemLists):
     """Each item's k most similar items by co-rating (cosine), a user's score for an item the sum of the
     similarities from the items they rated. Implements recengine.recommender's Recommender, Refreshable
     and SplitFit."""
@@ -124,26 +118,10 @@ class ItemKnn:
     Params: ClassVar[type] = KnnParams
 
     params: KnnParams
-    neighbors: sp.csr_matrix  # items x items; row i: item i's neighbours and their similarity
-    popular: np.ndarray  # item indices, most popular first
-    popularity_rank: np.ndarray = field(init=False)  # position of each item in `popular`
-
-    def __post_init__(self):
-        ranks = np.empty(len(self.popular), dtype=np.int64)
-        ranks[self.popular] = np.arange(len(self.popular))
-        object.__setattr__(self, "popularity_rank", ranks)
 
     @property
-    def n_items(self) -> int:
-        return self.neighbors.shape[0]
-
-    @property
-    def lists(self) -> sp.csr_matrix:
-        return self.neighbors
-
-    @classmethod
-    def from_lists(cls, *, params: KnnParams, lists: sp.csr_matrix, popular: np.ndarray) -> "ItemKnn":
-        return cls(params=params, neighbors=sp.csr_matrix(lists, dtype=np.float32), popular=popular)
+    def mode(self) -> Mode:
+        return self.params.mode
 
     @classmethod
     def prepare(
@@ -208,79 +186,10 @@ class ItemKnn:
         """
         n_items = self.n_items
         interactions = interaction_matrix(
-            user_idx,
-            item_idx,
-            values,
-            n_users=n_users,
-            n_items=n_items,
-            mode=self.params.mode,
-            threshold=self.params.threshold,
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=self.params, mode=self.params.mode
         )
         neighbors = item_neighbors_refresh(
             interactions, self.neighbors, dirty, k=self.params.k, shrinkage=self.params.shrinkage
         )
-        scores, counts = popularity_scores(item_idx, values, n_items=n_items, prior=self.params.popularity_prior)
-        return ItemKnn(params=self.params, neighbors=neighbors, popular=popularity_order(scores, counts))
-
-    def recommend(
-        self,
-        rated: np.ndarray,
-        values: np.ndarray,
-        *,
-        n: int,
-        exclude: np.ndarray | None = None,
-        allowed: np.ndarray | None = None,
-    ) -> list[Ranked]:
-        """One user's recommendations with evidence, from the items they rated and their ratings."""
-        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
-        return recommend(
-            self.neighbors,
-            rated=np.asarray(rated, dtype=np.int64),
-            weights=weights,
-            n=n,
-            popular=self.popular,
-            popularity_rank=self.popularity_rank,
-            exclude=exclude,
-            allowed=allowed,
-        )
-
-    def scores(self, rated: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """The user's collaborative score for every item (0 where nothing they rated leads to it)."""
-        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
-        return np.asarray(self.neighbors[np.asarray(rated, dtype=np.int64)].T @ weights).ravel()
-
-    def evidence(self, rated: np.ndarray, values: np.ndarray, items: np.ndarray) -> list[tuple[Evidence, ...]]:
-        weights = user_weights(values, mode=self.params.mode, threshold=self.params.threshold)
-        return evidence_for(self.neighbors, rated=rated, weights=weights, items=items)
-
-    def similar(self, item: int, *, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        start, stop = self.neighbors.indptr[item], self.neighbors.indptr[item + 1]
-        items, scores = self.neighbors.indices[start:stop], self.neighbors.data[start:stop]
-        if allowed is not None:
-            items, scores = items[allowed[items]], scores[allowed[items]]
-        order = np.lexsort((items, -scores))[:n]  # most similar first, ties by index
-        return [(int(items[i]), float(scores[i])) for i in order]
-
-    def recommend_batch(self, ratings: sp.csr_matrix, *, n: int) -> np.ndarray:
-        ratings = ratings.tocoo()
-        weights = interaction_matrix(
-            ratings.row, ratings.col, ratings.data, n_users=ratings.shape[0], n_items=ratings.shape[1],
-            mode=self.params.mode, threshold=self.params.threshold,
-        )  # fmt: skip
-        return self.recommend_many(weights, ratings.tocsr(), n=n)
-
-    def recommend_many(self, interactions: sp.csr_matrix, seen: sp.csr_matrix, *, n: int) -> np.ndarray:
-        """Top-n item indices for every row of a users x items weight matrix (no evidence), for evaluation.
-
-        Rows are padded with -1 when fewer than n items are left to recommend.
-        """
-        result = np.full((interactions.shape[0], n), -1, dtype=np.int64)
-        block = max(1, (32 * 2**20) // max(1, 4 * self.n_items))
-        for start in range(0, interactions.shape[0], block):
-            scores = (interactions[start : start + block] @ self.neighbors).toarray()
-            for offset, row in enumerate(scores):
-                eligible = np.ones(self.n_items, dtype=bool)
-                eligible[seen[start + offset].indices] = False
-                items, _ = rank(row, n=n, eligible=eligible, popular=self.popular, popularity_rank=self.popularity_rank)
-                result[start + offset, : len(items)] = items
-        return result
+        popular = popular_items(item_idx, values, n_items=n_items, prior=self.params.popularity_prior)
+        return ItemKnn(params=self.params, neighbors=neighbors, popular=popular)

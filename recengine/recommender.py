@@ -1,9 +1,10 @@
 """The seam for recommendation algorithms: what the apps ask of one, and the registry they are chosen from.
 
 Every algorithm here learns item lists: an items x items matrix of weights (row i: the items that item i
-leads to) and a popularity order for the cold start. The apps save those lists as a version's neighbour
-rows and load them back in every serving process, so an algorithm plugs in without touching a caller:
-a new class and one line in RECOMMENDERS. Capabilities some algorithms have are protocols of their own.
+leads to) and a popularity order for the cold start; recengine.lists.ItemLists serves from them, so a
+new algorithm only fits. The apps save those lists as a version's neighbour rows and load them back in
+every serving process, so an algorithm plugs in without touching a caller: a new class and one line in
+RECOMMENDERS. Capabilities some algorithms have are protocols of their own.
 """
 
 from collections.abc import Callable, Iterable
@@ -12,8 +13,10 @@ from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 import numpy as np
 import scipy.sparse as sp
 
+from recengine.ease import Ease
 from recengine.knn import Triples
 from recengine.model import ItemKnn
+from recengine.rp3beta import Rp3Beta
 from recengine.scoring import Evidence, Ranked
 
 
@@ -44,13 +47,14 @@ class Recommender(Protocol):
     def recommend(
         self, rated: np.ndarray, values: np.ndarray, *, n: int, allowed: np.ndarray | None = None
     ) -> list[Ranked]:
-        """One user's top n (only `allowed` items, never a rated one) with the rated items behind each."""
+        """One user's top n (only `allowed` items, never a rated one) with the liked items behind each."""
 
     def scores(self, rated: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The user's score for every item."""
 
     def evidence(self, rated: np.ndarray, values: np.ndarray, items: np.ndarray) -> list[tuple[Evidence, ...]]:
-        """For each of `items`, the rated items that lead to it, most contributing first."""
+        """For each of `items`, the liked items that lead to it, most contributing first (an item rated
+        below the like threshold may add to a score but is never cited)."""
 
     def similar(self, item: int, *, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The item's n most similar (allowed) items with their weights, most similar first."""
@@ -94,7 +98,7 @@ class SplitFit(Protocol):
     def from_blocks(cls, data: Any, blocks: Iterable[tuple[tuple[int, int], Triples]]) -> Self: ...
 
 
-RECOMMENDERS: dict[str, type[Recommender]] = {ItemKnn.name: ItemKnn}
+RECOMMENDERS: dict[str, type[Recommender]] = {algorithm.name: algorithm for algorithm in (ItemKnn, Rp3Beta, Ease)}
 
 
 class UnknownAlgorithmError(ValueError):

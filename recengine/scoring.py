@@ -81,11 +81,13 @@ def recommend(
     popularity_rank: np.ndarray,
     exclude: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
+    citable: np.ndarray | None = None,
 ) -> list[Ranked]:
     """The user's top n, each with its evidence: items similar to what they rated, then popular ones.
 
-    `rated`/`weights`: the user's item indices and their weights (see matrix.user_weights).
-    Never returns a rated item, an item in `exclude`, or one outside the `allowed` mask.
+    `rated`/`weights`: the user's item indices and their weights (see matrix.user_weights); `citable`:
+    which of them evidence may name (the likes; default all). Never returns a rated item, an item in
+    `exclude`, or one outside the `allowed` mask.
     """
     rated = np.asarray(rated, dtype=np.int64)
     eligible = np.ones(neighbors.shape[0], dtype=bool) if allowed is None else allowed.copy()
@@ -95,35 +97,49 @@ def recommend(
     contributions = neighbors[rated]  # rows: the user's items; columns: their neighbours
     scores = np.asarray(contributions.T @ weights).ravel()
     items, from_scores = rank(scores, n=n, eligible=eligible, popular=popular, popularity_rank=popularity_rank)
-    results = _with_evidence(contributions, weights, rated, items[:from_scores], scores)
+    results = _with_evidence(contributions, weights, rated, items[:from_scores], scores, citable)
     return results + [Ranked(item=int(i), score=0.0, source="popular") for i in items[from_scores:]]
 
 
 def _with_evidence(
-    contributions: sp.csr_matrix, weights: np.ndarray, rated: np.ndarray, chosen: np.ndarray, scores: np.ndarray
+    contributions: sp.csr_matrix,
+    weights: np.ndarray,
+    rated: np.ndarray,
+    chosen: np.ndarray,
+    scores: np.ndarray,
+    citable: np.ndarray | None,
 ) -> list[Ranked]:
+    """Each chosen item with the citable rated items that added most to its score. A share is of all
+    the positive contributions, so an item a user rated low but not cited still counts in the total."""
     if not len(chosen):
         return []
     parts = contributions[:, chosen].toarray() * weights[:, None]  # rated x chosen
     results = []
     for column, item in enumerate(chosen):
         part = parts[:, column]
-        positive = np.flatnonzero(part > 0)
+        total = part[part > 0].sum()
+        positive = np.flatnonzero((part > 0) if citable is None else (part > 0) & citable)
         best = positive[np.lexsort((rated[positive], -part[positive]))][:EVIDENCE_ITEMS]
-        total = part[positive].sum()
         evidence = tuple(Evidence(item=int(rated[r]), share=round(float(part[r] / total), 4)) for r in best)
         results.append(Ranked(item=int(item), score=float(scores[item]), source="knn", evidence=evidence))
     return results
 
 
 def evidence_for(
-    neighbors: sp.csr_matrix, *, rated: np.ndarray, weights: np.ndarray, items: np.ndarray
+    neighbors: sp.csr_matrix,
+    *,
+    rated: np.ndarray,
+    weights: np.ndarray,
+    items: np.ndarray,
+    citable: np.ndarray | None = None,
 ) -> list[tuple[Evidence, ...]]:
-    """For each of `items`, the user's rated items that contributed most to its score, with shares."""
+    """For each of `items`, the user's (citable) rated items that contributed most to its score, with
+    shares."""
     rated = np.asarray(rated, dtype=np.int64)
     contributions = neighbors[rated]
     scores = np.asarray(contributions.T @ weights).ravel()
-    return [r.evidence for r in _with_evidence(contributions, weights, rated, np.asarray(items), scores)]
+    chosen = _with_evidence(contributions, weights, rated, np.asarray(items), scores, citable)
+    return [r.evidence for r in chosen]
 
 
 def blend(

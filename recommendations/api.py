@@ -38,7 +38,7 @@ class RecommendationsQuerySerializer(serializers.Serializer):
         child=CategorySlugField(),
         required=False,
         default=list,
-        help_text="Category slugs the items must be in (repeat the parameter for several).",
+        help_text="Category slugs: each item is in at least one of them (repeat the parameter for several).",
     )
 
 

@@ -22,11 +22,14 @@ from catalog.domain import catalogue_domain
 from catalog.selectors import items_mentioning
 from language.parsed import ParsedIntent
 from recengine.scoring import blend, relaxed_choice
-from recommendations.serving import CatalogueFacts, ServingModel, catalogue_facts_now, embedding_index
+from recommendations.serving import CatalogueFacts, ServingModel, catalogue_facts_now
+from recommendations.vector_index import VectorIndex, vector_index
 
 YEAR_WIDENING = 5
 ANCHOR_NEIGHBOURS = 500  # the anchor's nearest items in the model that rank the list
 PERSONAL_SHARE = 0.3  # of the user's own collaborative score, beside an anchor's neighbours
+EXACT_STEP_ITEMS = 5000  # a step this narrow is scored exactly (about a millisecond) with an approximate index
+COLLABORATIVE_EXACT = 1000  # the best by collaborative score, scored exactly (the ranking's pool is 300)
 
 
 @dataclass(frozen=True)
@@ -50,21 +53,26 @@ def rank_for_request(
     """The n items for the request. `user_scores()`: the user's collaborative score per model item (None
     without history); `slugs_item_ids`: the items an explicit category filter allows (None: no filter)."""
     facts = catalogue_facts_now()
-    index = embedding_index()
-    if len(index.item_ids):
-        universe, vectors = index.item_ids, index.vectors
+    index: VectorIndex | None = vector_index()
+    if len(index) and len(facts.item_ids):  # the universe is the index's rows
+        universe = index.item_ids
     else:  # nothing embedded yet: every active item, ranked without similarity
-        universe, vectors = facts.item_ids[facts.active], None
-    at = facts.positions(universe)
+        index, universe = None, facts.item_ids[facts.active]
+    at = np.minimum(facts.positions(universe), len(facts.item_ids) - 1)
     anchor_ids = np.array([a.item_id for a in parsed.anchors], dtype=np.int64)
-    base = facts.active[at] & ~np.isin(universe, np.concatenate([rated_ids, hidden_ids, anchor_ids]))
+    # (A vector whose item was deleted since this process read it matches no item here: never eligible.)
+    base = (facts.item_ids[at] == universe) & facts.active[at]
+    base &= ~np.isin(universe, np.concatenate([rated_ids, hidden_ids, anchor_ids]))
     if slugs_item_ids is not None:
         base &= np.isin(universe, slugs_item_ids)
 
-    similarity = _similarity(parsed, universe, vectors, anchor_ids)
     collaborative = _collaborative(universe, serving, anchor_ids, user_scores)
     bonus = _keyword_bonus(parsed, universe)
     steps, notes = _relaxation_steps(parsed, facts, at, base, n)
+    if index is None:
+        similarity = np.zeros(len(universe))
+    else:
+        similarity = _similarity(parsed, index, anchor_ids, _scored_exactly(index, steps, collaborative, bonus))
 
     def choose(eligible: np.ndarray, k: int) -> np.ndarray:
         chosen, _ = blend(
@@ -88,18 +96,34 @@ def rank_for_request(
     )
 
 
-def _similarity(parsed: ParsedIntent, universe, vectors, anchor_ids: np.ndarray) -> np.ndarray:
+def _similarity(parsed: ParsedIntent, index: VectorIndex, anchor_ids: np.ndarray, exact) -> np.ndarray:
     """To the request's words, and to the anchors' vectors: the mean of those there are."""
-    if vectors is None:
-        return np.zeros(len(universe))
     parts = []
     if parsed.vector is not None and (parsed.residual or not len(anchor_ids)):
-        parts.append(vectors @ parsed.vector)
-    anchor_rows = np.flatnonzero(np.isin(universe, anchor_ids))
+        parts.append(index.similarity(parsed.vector, exact=exact))
+    anchor_rows = index.rows_of(anchor_ids)
     if len(anchor_rows):
-        centre = vectors[anchor_rows].mean(axis=0)
-        parts.append(vectors @ (centre / max(float(np.linalg.norm(centre)), 1e-9)))
-    return np.mean(parts, axis=0) if parts else np.zeros(len(universe))
+        centre = index.vectors[anchor_rows].mean(axis=0)
+        parts.append(index.similarity(centre / max(float(np.linalg.norm(centre)), 1e-9), exact=exact))
+    return np.mean(parts, axis=0) if parts else np.zeros(len(index))
+
+
+def _scored_exactly(index: VectorIndex, steps: list[np.ndarray], collaborative: np.ndarray, bonus) -> np.ndarray | None:
+    """With an approximate index, the rows whose similarity the ranking must have exactly, beside each
+    query's nearest (a mask): the items of the broadest step with at most EXACT_STEP_ITEMS (a narrow request,
+    such as one decade's documentaries, whose best matches need not be near the query among all items), the
+    best by collaborative score, and those a keyword boosts. None: an exact index scores every row anyway."""
+    if index.graph is None:
+        return None
+    small = [step for step in steps if step.sum() <= EXACT_STEP_ITEMS]
+    exact = small[-1].copy() if small else np.zeros(len(index), dtype=bool)
+    candidates = np.flatnonzero(steps[-1])
+    if len(candidates) > COLLABORATIVE_EXACT:
+        candidates = candidates[np.argpartition(-collaborative[candidates], COLLABORATIVE_EXACT)[:COLLABORATIVE_EXACT]]
+    exact[candidates] = True
+    if bonus is not None:
+        exact |= bonus > 0
+    return exact
 
 
 def _collaborative(universe, serving: ServingModel | None, anchor_ids, user_scores) -> np.ndarray:

@@ -116,7 +116,8 @@ class DirtyItem(models.Model):
 
 
 class ItemEmbedding(models.Model):
-    """An item's text embedding under one encoder; `text_hash` tells when the item's text changed."""
+    """An item's text embedding under one encoder; `text_hash` tells when the item's text changed, and
+    `updated` which rows a serving process has not read yet (recommendations.vector_index)."""
 
     item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="embeddings")
     model_name = models.CharField(max_length=100)
@@ -128,9 +129,43 @@ class ItemEmbedding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["model_name", "item"], name="item_embedding_unique_model_item"),
         ]
+        indexes = [models.Index(fields=["model_name", "updated"], name="item_embedding_updated_idx")]
 
     def __str__(self) -> str:
         return f"{self.item_id} under {self.model_name}"
+
+
+class ItemToEmbed(models.Model):
+    """An item created, or whose text (title, year, categories, keywords, description) may have changed,
+    since it was last embedded. Written in the same transaction as the change, so a change is never lost
+    to a broker that is down; the embedding task deletes the markers it took."""
+
+    item = models.OneToOneField("catalog.Item", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    marked = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["marked"], name="item_to_embed_marked_idx")]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} to embed since {self.marked:%Y-%m-%d %H:%M:%S}"
+
+
+class VectorIndexSnapshot(models.Model):
+    """The approximate-search graph (usearch HNSW, serialised) over every item vector of one encoder.
+
+    Built once on a worker (a minute at 62k items on 2 cores) and loaded by every serving process (about a
+    second), which then adds what changed since `watermark` itself. In the database because every process
+    already reaches it: there is no shared volume to run.
+    """
+
+    model_name = models.CharField(max_length=100, unique=True)
+    items = models.PositiveIntegerField()
+    watermark = models.DateTimeField(help_text="The newest `updated` of the item vectors it was built from.")
+    built = models.DateTimeField(default=timezone.now)
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"vector index of {self.items} items under {self.model_name}"
 
 
 class Conversation(models.Model):

@@ -1,12 +1,14 @@
-"""What a process holds in memory to serve recommendations: the active model version, the item vectors,
-the sentence encoder and the request parser. Each loads once per process and reloads only when what it
-mirrors changed (a new version or revision, new vectors, other categories); selectors read through it."""
+"""What a process holds in memory to serve recommendations: the active model version, the sentence encoder
+and the request parser (the item vectors: recommendations.vector_index). Each loads once per process and
+reloads only when what it mirrors changed (a new version or revision, other categories); selectors read
+through it."""
 
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +16,8 @@ import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Max
 
 from catalog.domain import catalogue_domain, category_vocabulary
-from catalog.models import Item
 from catalog.selectors import catalogue_facts, catalogue_version, keyword_fields, title_entries
 from feedback.selectors import rating_counts
 from language.domain import Domain
@@ -26,10 +26,7 @@ from language.intent import IntentParser
 from language.parsed import ParsedIntent
 from language.titles import TitleEntry, TitleIndex
 from recengine.recommender import Recommender, params_for, recommender_class
-from recommendations.models import ItemEmbedding, ItemNeighbor, ModelVersion
-
-# Bumped in the shared cache whenever item vectors are written, so serving processes reload theirs.
-EMBEDDINGS_VERSION_KEY = "recommendations:embeddings-version"
+from recommendations.models import ItemNeighbor, ModelVersion
 
 
 @dataclass(frozen=True)
@@ -112,39 +109,7 @@ def serving_model_of(algorithm: str) -> ServingModel | None:
     return serving_model() if version[1] == ModelVersion.Status.ACTIVE else _serving_model_load(version[0])
 
 
-@dataclass(frozen=True)
-class EmbeddingIndex:
-    """Every embedded item's vector under the current encoder, rows in item pk order."""
-
-    token: object
-    model_name: str
-    item_ids: np.ndarray
-    vectors: np.ndarray
-    latest_year: int
-
-
-_embeddings: EmbeddingIndex | None = None
 _parser: tuple[tuple, IntentParser] | None = None
-
-
-def embedding_index() -> EmbeddingIndex:
-    """Loaded once per process; reloaded when `item_embeddings_refresh` has written new vectors."""
-    global _embeddings
-    token = cache.get(EMBEDDINGS_VERSION_KEY)
-    name = encoder().name
-    if _embeddings is not None and _embeddings.token == token and _embeddings.model_name == name:
-        return _embeddings
-    rows = list(ItemEmbedding.objects.filter(model_name=name).order_by("item_id").values_list("item_id", "vector"))
-    vectors = np.vstack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows]) if rows else None
-    latest = Item.objects.aggregate(latest=Max("year"))["latest"] or 2000
-    _embeddings = EmbeddingIndex(
-        token=token,
-        model_name=name,
-        item_ids=np.array([pk for pk, _ in rows], dtype=np.int64),
-        vectors=vectors if vectors is not None else np.zeros((0, encoder().dimensions), dtype=np.float32),
-        latest_year=latest,
-    )
-    return _embeddings
 
 
 def _sentence_transformers() -> Encoder:
@@ -195,6 +160,11 @@ class CatalogueFacts:
         """Where each of `item_ids` (pks this catalogue has) is in these arrays."""
         return np.searchsorted(self.item_ids, item_ids)
 
+    @cached_property
+    def latest_year(self) -> int:
+        """The newest item's year ("recent" in a request counts back from it)."""
+        return int(np.nanmax(self.years)) if np.isfinite(self.years).any() else 2000
+
 
 _facts: CatalogueFacts | None = None
 
@@ -244,14 +214,14 @@ def intent_parser() -> IntentParser:
     or the latest year changes; titles two items share go to the more popular in the active model then)."""
     global _parser
     names, aliases = category_vocabulary()
-    model, domain = encoder(), catalogue_domain()
+    model, domain, facts = encoder(), catalogue_domain(), catalogue_facts_now()
     mirrors = (
         names,
         tuple(sorted(aliases.items())),
-        embedding_index().latest_year,
+        facts.latest_year,
         model.name,
         settings.RECSITE_DOMAIN,
-        catalogue_facts_now().version,
+        facts.version,
     )
     if _parser is None or _parser[0] != mirrors:
         parser = IntentParser(

@@ -5,7 +5,6 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import LoginView, MeView, RefreshView, RegisterView, RevokeView, SignOutEverywhereView
 from catalog.api import ItemViewSet
-from common.api import NotFoundView
 from explanations.api import ExplanationsPageView, ExplanationView, RecommendationsView
 from feedback.api import FeedbackViewSet, RatingViewSet
 from recommendations.api import SimilarItemsView
@@ -30,6 +29,5 @@ urlpatterns = [
     # Any id, as the router's item routes take it: one that is not a number is a JSON 404, not Django's page.
     re_path(r"^items/(?P<id>[^/.]+)/similar/$", SimilarItemsView.as_view(), name="item-similar"),
     *router.urls,
-    # Last: any other path under /api/v1/ that ends in a slash is a JSON 404 (without one, APPEND_SLASH first).
-    re_path(r"^.*/$", NotFoundView.as_view(), name="not-found"),
+    # Any other path is a JSON 404 (common.api.NotFoundView, last under /api/ in recsite/urls.py).
 ]

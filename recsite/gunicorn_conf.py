@@ -4,9 +4,10 @@ hooks run in each worker, after it has loaded the app and before it takes its fi
 
 1. Django's system checks, as `runserver` and `migrate` run them: an error (recsite.E001, a TLS proxy
    trusted with no proxies counted, say) stops the worker, and gunicorn with it ("Worker failed to boot").
-2. The sentence encoder (with one text encoded) and, when the database answers, the intent parser, so that
-   no request in words pays for them (8-26 s under load when the first one did). A failure here is logged
-   and the worker serves all the same: the first request in words then loads what is missing, as before.
+2. The sentence encoder (with one text encoded) and, when the database answers, the intent parser and the
+   item vectors, so that no request in words pays for them (8-26 s under load when the first one did). A
+   failure here is logged and the worker serves all the same: the first request in words then loads what
+   is missing, as before.
 
 gunicorn's --timeout applies while a worker boots, so each step tells the master the worker is alive."""
 
@@ -14,6 +15,11 @@ import logging
 import time
 
 logger = logging.getLogger("recsite.gunicorn")
+
+# The longest request line (method, path and query) a worker reads; longer is a 414 (declared in the schema).
+# gunicorn's default, 4094 bytes, is shorter than the API's own requests: a 500-character request in words
+# is up to 6,000 bytes once percent-encoded. 8190 is the most gunicorn takes short of no limit at all.
+limit_request_line = 8190
 
 
 def post_worker_init(worker) -> None:
@@ -39,6 +45,7 @@ def models_warm(*, notify=lambda: None) -> None:
     from django.db import connections
 
     from recommendations import serving
+    from recommendations.vector_index import vector_index
 
     started = time.perf_counter()
     loaded = []
@@ -46,8 +53,10 @@ def models_warm(*, notify=lambda: None) -> None:
         serving.encoder().encode(["a film to warm up the encoder"])  # the weights and the first pass
         loaded.append("encoder")
         notify()
-        serving.intent_parser()  # reads the catalogue: categories, titles, item vectors, the model's order
+        serving.intent_parser()  # reads the catalogue: categories, titles, the model's order
         loaded.append("intent parser")
+        vector_index()  # every item's vector, and the approximate-search graph when one is stored
+        loaded.append("item vectors")
     except Exception:
         logger.warning("models not loaded at start: %s", ", ".join(loaded) or "none", exc_info=True)
     finally:

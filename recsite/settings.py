@@ -182,6 +182,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Task modules besides the `tasks` modules autodiscovery finds: the recommendations app has one per service.
 CELERY_IMPORTS = ("recommendations.tasks.training", "recommendations.tasks.refresh", "recommendations.tasks.embeddings")
 CELERY_TASK_ROUTES = {
+    # The approximate-search graph is CPU work with no model: a `default` worker builds it.
+    "recommendations.tasks.embeddings.vector_index_build_task": {"queue": "default"},
     "recommendations.tasks.embeddings.*": {"queue": "llm"},
     "explanations.tasks.explanations_generate_task": {"queue": "llm"},
 }
@@ -193,7 +195,7 @@ CELERY_TIMEZONE = "UTC"
 # on (the change is marked in the database and the periodic sweep takes it up).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-# celery beat: the sweep refreshes whatever is still marked dirty; the retrain rebuilds everything.
+# celery beat: the sweeps take up what is still marked (dirty, or to embed); the retrain rebuilds everything.
 CELERY_BEAT_SCHEDULE = {
     "reasons-requeue-stale": {
         "task": "explanations.tasks.explanations_requeue_stale_task",
@@ -202,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-sweep": {
         "task": "recommendations.tasks.refresh.model_refresh_sweep_task",
         "schedule": env.float("RECSITE_REFRESH_SWEEP_SECONDS", default=60.0),
+    },
+    "embeddings-sweep": {
+        "task": "recommendations.tasks.embeddings.item_embeddings_sweep_task",
+        "schedule": env.float("RECSITE_EMBED_SWEEP_SECONDS", default=60.0),
     },
     "retrain": {
         "task": "recommendations.tasks.training.model_retrain_task",
@@ -221,7 +227,7 @@ REST_FRAMEWORK = {
     # DRF's JSON parser with a bound on nesting: a deeply nested body is a 400, not a RecursionError.
     "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",  # `page` from 1, as the schema says
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "common.openapi.RecsiteAutoSchema",
@@ -239,6 +245,7 @@ REST_FRAMEWORK = {
         "register": env.str("RECSITE_THROTTLE_REGISTER", default="5/minute"),
         "feedback": env.str("RECSITE_THROTTLE_FEEDBACK", default="120/minute"),
         "health": env.str("RECSITE_THROTTLE_HEALTH", default="30/minute"),  # /health/detail/
+        "schema": env.str("RECSITE_THROTTLE_SCHEMA", default="60/minute"),  # /api/schema/ and /api/docs/
     },
     # Proxies in front that append to X-Forwarded-For: the throttles count the address the outermost saw.
     # 0 behind a proxy puts every client in the proxy's one bucket (recsite/checks.py refuses that).
@@ -256,9 +263,15 @@ SIMPLE_JWT = {
     "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.FingerprintedTokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.schema_finish"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.openapi.schema_finish",
+        "common.openapi.server_answers",
+    ],
     "TITLE": "recsite API",
-    "DESCRIPTION": "Recommendations with reasons, ratings and feedback for the recsite apps. Guide: docs/API.md.",
+    "DESCRIPTION": "Recommendations with reasons, ratings and feedback for the recsite apps. Guide: docs/API.md. "
+    "Every error the API answers is JSON (`detail`, or messages by field); a method a path does not take is "
+    "a 405 with `Allow` (components/responses/MethodNotAllowed).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -392,7 +405,10 @@ MOVIELENS_PATH = env.str("MOVIELENS_PATH", default="")
 
 # Each seam's implementation is chosen here by its registry name (docs/ARCHITECTURE.md, "to add X, touch Y").
 # The recommendation algorithm `train` fits by default and the hourly retrain fits (recengine.recommender).
-RECSITE_ALGORITHM = env.str("RECSITE_ALGORITHM", default="item-knn")
+# EASE ranks best offline (docs/EVALUATION.md) but inverts an items x items matrix, so it takes catalogues of
+# up to 20,000 rated items, and it has no in-place refresh (other users' lists follow at the hourly retrain).
+# For larger catalogues, or lists that follow every rating within seconds, use item-knn (docs/SCALING.md).
+RECSITE_ALGORITHM = env.str("RECSITE_ALGORITHM", default="ease")
 # The sentence encoder's backend (recommendations.serving.ENCODERS).
 RECSITE_ENCODER_BACKEND = env.str("RECSITE_ENCODER_BACKEND", default="sentence-transformers")
 # The reason generator's backend (explanations.generation.GENERATORS); part of every reason's cache key:
@@ -417,6 +433,11 @@ RECSITE_GENERATOR_PATH = env.str("RECSITE_GENERATOR_PATH", default="")
 RECSITE_LLM_WORKER = env.bool("RECSITE_LLM_WORKER", default=False)
 # Seconds a refresh waits after the first rating that asks for it, so a burst of ratings shares one.
 RECSITE_REFRESH_DELAY = env.float("RECSITE_REFRESH_DELAY", default=0.25)
+# Seconds the embedding task waits after the first item change that asks for it, so an edit burst shares one.
+RECSITE_EMBED_DELAY = env.float("RECSITE_EMBED_DELAY", default=0.5)
+# From this many item vectors, requests in words search an approximate graph rather than every vector
+# (recommendations/vector_index.py; 62k items: docs/BENCHMARKS.md).
+RECSITE_ANN_MIN_ITEMS = env.int("RECSITE_ANN_MIN_ITEMS", default=20000)
 # The hourly retrain split into this many item ranges run as a Celery chord across `default` workers
 # (1: one worker fits the whole model). `manage.py train --blocks N` does the same on demand.
 RECSITE_TRAIN_BLOCKS = env.int("RECSITE_TRAIN_BLOCKS", default=1)

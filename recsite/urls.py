@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.urls import include, path, re_path
 
 from accounts.views import SignUpView
+from common.api import NotFoundView, SchemaDocsView, SchemaView
 from explanations.views import HomeView
 from recommendations.views import ItemDetailView
 from recsite.health import HealthLiveView, HealthReportView, HealthView
@@ -14,9 +14,11 @@ urlpatterns = [
     path("accounts/signup/", SignUpView.as_view(), name="signup"),
     path("accounts/", include("accounts.urls")),  # Django's auth views, some replaced (accounts/urls.py)
     path("api/v1/", include("recsite.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar; its start-up script is a file of its own (?script), not inline.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SchemaDocsView.as_view(url_name="schema"), name="api-docs"),
+    # Any other path under /api/ (/api/, /api/v2/, /api/v1 without its slash): JSON, never an HTML page.
+    re_path(r"^api/", NotFoundView.as_view(), name="api-not-found"),
     path("health/", HealthView.as_view(), name="health"),
     path("health/live/", HealthLiveView.as_view(), name="health-live"),
     path("health/detail/", HealthReportView.as_view(), name="health-detail"),

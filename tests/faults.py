@@ -327,7 +327,8 @@ def redis_outage_run(postgres: PrivatePostgres, *, down_seconds: float = 4.0, pa
     """Ratings PUT through the API before, during and after a Redis crash (Redis is the cache, the
     throttle counter and the broker); then the worker, reconnected, and its beat's sweep catch up."""
     redis = PrivateRedis()
-    env = app_env(postgres, REDIS_URL=redis.url, RECSITE_REFRESH_SWEEP_SECONDS="1")
+    # item-kNN: the algorithm whose lists follow ratings by the in-place refresh this run watches
+    env = app_env(postgres, REDIS_URL=redis.url, RECSITE_REFRESH_SWEEP_SECONDS="1", RECSITE_ALGORITHM="item-knn")
     manage("train", env=env)
     latencies: dict[str, list[float]] = {"before": [], "during": [], "after": []}
     statuses: Counter = Counter()

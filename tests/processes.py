@@ -37,6 +37,7 @@ def child_env(**overrides: str) -> dict[str, str]:
         "REDIS_URL": os.environ["REDIS_URL"],
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "RECSITE_ALGORITHM": settings.RECSITE_ALGORITHM,  # the algorithm the test chose
         **overrides,
     }
 

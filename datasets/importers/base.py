@@ -217,22 +217,23 @@ class RatingsBuilder:
         if not user:
             raise DatasetError(self.file, "user id is empty", line)
         value = parse_rating(rating, file=self.file, line=line)
-        if timestamp is None or not timestamp.strip():
-            seconds = NO_TIMESTAMP
-        else:
-            seconds = int(_parse_number(timestamp, "timestamp", file=self.file, line=line))
-            if not 0 <= seconds <= MAX_TIMESTAMP:
-                raise DatasetError(self.file, f"timestamp {timestamp.strip()} is out of range", line)
+        seconds = parse_timestamp(timestamp, file=self.file, line=line)
         self._users.append(self._user_codes.setdefault(user, len(self._user_codes)))
         self._items.append(item_code)
         self._values.append(value)
         self._timestamps.append(seconds)
 
-    def build(self) -> Ratings:
+    def rows(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every row added, in order, duplicates included: user keys, and user codes (indexing them),
+        item codes, values and timestamps."""
         users = np.frombuffer(self._users, dtype=np.int64) if self._users else np.zeros(0, np.int64)
         items = np.frombuffer(self._items, dtype=np.int64) if self._items else np.zeros(0, np.int64)
         values = np.frombuffer(self._values, dtype=np.float64) if self._values else np.zeros(0)
         stamps = np.frombuffer(self._timestamps, dtype=np.int64) if self._timestamps else np.zeros(0, np.int64)
+        return list(self._user_codes), users, items, values, stamps
+
+    def build(self) -> Ratings:
+        _, users, items, values, stamps = self.rows()
         # A (user, item) pair rated twice keeps its last line, as a re-rating would.
         pair = users * max(len(self._item_codes), 1) + items
         _, last_from_end = np.unique(pair[::-1], return_index=True)
@@ -244,6 +245,16 @@ class RatingsBuilder:
             values=values[keep].copy(),
             timestamps=stamps[keep].copy(),
         )
+
+
+def parse_timestamp(text: str | None, *, file: str, line: int) -> int:
+    """Epoch seconds, NO_TIMESTAMP for an empty field."""
+    if text is None or not text.strip():
+        return NO_TIMESTAMP
+    seconds = int(_parse_number(text, "timestamp", file=file, line=line))
+    if not 0 <= seconds <= MAX_TIMESTAMP:
+        raise DatasetError(file, f"timestamp {text.strip()} is out of range", line)
+    return seconds
 
 
 def _parse_number(text: str, what: str, *, file: str, line: int) -> float:

@@ -14,13 +14,13 @@ from datasets.importers.base import (
     DatasetError,
     DatasetItem,
     ItemCollector,
-    RatingsBuilder,
     canonical_genres,
     parse_int,
     read_lines,
     require_file,
     split_title_year,
 )
+from datasets.importers.csv_ratings import rating_blocks, ratings_from_blocks
 
 FORMAT = "movielens-csv"
 DEFAULT_SOURCE = "ml"
@@ -31,8 +31,16 @@ def matches(directory: Path) -> bool:
 
 
 def read(directory: Path, *, source: str, show_progress: bool = False) -> Dataset:
+    items = read_items(directory, show_progress=show_progress)
+    blocks = read_rating_blocks(directory, items, show_progress=show_progress)
+    ratings = ratings_from_blocks(blocks, item_count=len(items))
+    return Dataset(source=source, format=FORMAT, items=items, ratings=ratings)
+
+
+def read_items(directory: Path, *, show_progress: bool = False) -> list[DatasetItem]:
+    """movies.csv with its tags (as keywords) and links (as external ids); ratings.csv must exist too."""
     movies_path = require_file(directory, "movies.csv")
-    ratings_path = require_file(directory, "ratings.csv")
+    require_file(directory, "ratings.csv")
 
     collector = ItemCollector(movies_path.name)
     for line, row in _rows(movies_path, ("movieId", "title", "genres"), show_progress):
@@ -50,7 +58,7 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
 
     keywords = _read_tags(directory / "tags.csv", known_ids, show_progress)
     external_ids = _read_links(directory / "links.csv", known_ids, show_progress)
-    items = [
+    return [
         dataclasses.replace(
             item,
             keywords=keywords.get(item.source_id, ""),
@@ -59,16 +67,11 @@ def read(directory: Path, *, source: str, show_progress: bool = False) -> Datase
         for item in collector.items
     ]
 
-    ratings = RatingsBuilder(items, ratings_path.name, item_file=movies_path.name)
-    for line, row in _rows(ratings_path, ("userId", "movieId", "rating", "timestamp"), show_progress):
-        ratings.add(
-            line=line,
-            user=str(parse_int(row["userId"], "userId", file=ratings_path.name, line=line)),
-            item=_movie_id(row["movieId"], ratings_path.name, line),
-            rating=row["rating"],
-            timestamp=row["timestamp"],
-        )
-    return Dataset(source=source, format=FORMAT, items=items, ratings=ratings.build())
+
+def read_rating_blocks(directory: Path, items: list[DatasetItem], *, show_progress: bool = False):
+    """ratings.csv as validated blocks (csv_ratings.RatingBlock); user codes are the userIds."""
+    path = require_file(directory, "ratings.csv")
+    return rating_blocks(path, items, item_file="movies.csv", show_progress=show_progress)
 
 
 def _movie_id(text: str, file: str, line: int) -> str:

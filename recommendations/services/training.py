@@ -1,6 +1,7 @@
 """Training: fit a recommender (RECSITE_ALGORITHM, or the one asked for) on every rating, here or split
 across workers (a Celery chord), write the new version's item lists, and activate it."""
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -48,6 +49,15 @@ def algorithm_get(name: str | None = None) -> type[Recommender]:
         raise ValidationError({"algorithm": [str(exc)]}) from None
 
 
+def algorithm_params(recommender: type[Recommender], given: dict | None = None):
+    """The algorithm's parameters: those `given`, the site's like threshold (RECSITE_LIKE_THRESHOLD: the
+    rating from which an item counts as liked and may be cited as evidence), its defaults for the rest.
+    ValueError for a value it refuses."""
+    known = {field.name for field in dataclasses.fields(recommender.Params)}
+    site = {"like_threshold": settings.RECSITE_LIKE_THRESHOLD} if "like_threshold" in known else {}
+    return recommender.Params(**{**site, **(given or {})})
+
+
 def model_train(
     *, algorithm: str | None = None, params=None, on_progress: Callable[[int, int], None] | None = None
 ) -> ModelVersion:
@@ -55,7 +65,9 @@ def model_train(
     version's item lists, then activate it (see `_version_save`). `params` are the algorithm's (its
     defaults if None); `on_progress(items_done, n_items)` reports the fit's progress."""
     recommender = algorithm_get(algorithm)
-    params = params or recommender.Params()
+    params = params or algorithm_params(recommender)
+    if not isinstance(params, recommender.Params):
+        raise ValueError(f"{type(params).__name__} are not {recommender.name}'s parameters")
     started = time.monotonic()
     marked = list(DirtyItem.objects.values_list("item_id", "marked"))  # before the ratings: all are in them
     ratings = _ratings_indexed()
@@ -89,7 +101,7 @@ def training_run_start(*, blocks: int, algorithm: str | None = None, params=None
     recommender = algorithm_get(algorithm)
     if not isinstance(recommender, SplitFit):
         raise ValidationError({"algorithm": [f"{recommender.name} cannot be fitted in blocks: train it with one"]})
-    params = params or recommender.Params()
+    params = params or algorithm_params(recommender)
     _training_runs_expire()
     running = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING).first()
     if running:

@@ -8,10 +8,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import connection
 
 from catalog.models import Category, Item
-from datasets import services
 from feedback.models import Rating
 from tests.dataset_files import write_csv, write_ml1m, write_ml100k, write_recbole
 
@@ -149,18 +148,53 @@ def test_corrupted_copy_of_ml_latest_small_leaves_the_database_as_it_was(tmp_pat
     assert database_state() == before
 
 
+def rating_schema() -> list[tuple]:
+    """feedback_rating's indexes and constraints, as the catalogue defines them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'feedback_rating'::regclass
+               UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'feedback_rating' ORDER BY 1"""
+        )
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def refusing_ratings_table():
+    """A real failure inside the import's transaction: the database refuses any insert into the ratings."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_ratings() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+        )
+    yield lambda: _refuse_ratings(True)
+    _refuse_ratings(False)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP FUNCTION test_refuse_ratings()")
+
+
+def _refuse_ratings(on: bool) -> None:
+    with connection.cursor() as cursor:
+        if on:
+            cursor.execute(
+                "CREATE TRIGGER test_refuse BEFORE INSERT ON feedback_rating "
+                "FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_ratings()"
+            )
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS test_refuse ON feedback_rating")
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_database_failure_mid_import_rolls_everything_back(tmp_path, monkeypatch):
+@pytest.mark.parametrize("later_ratings", [1, 60], ids=["merged-into-existing", "indexes-dropped-for-the-load"])
+def test_a_database_failure_mid_import_rolls_everything_back(tmp_path, refusing_ratings_table, later_ratings):
     run_import(write_csv(tmp_path / "earlier"))
-    before = database_state()
-
-    def refuse(**kwargs):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(services, "rating_bulk_upsert", refuse)
+    before, schema = database_state(), rating_schema()
+    refusing_ratings_table()
     movies = [("10", "Brazil (1985)", ["Sci-Fi"]), ("11", "Ran (1985)", ["War"])]
+    ratings = [(str(100 + n), "10", "4.0", "1") for n in range(later_ratings)]  # 60: 10 x the 5 held, a bulk load
+
     with pytest.raises(CommandError, match=r"^the database refused the import \(disk full\); nothing was imported$"):
-        run_import(write_csv(tmp_path / "later", movies=movies, ratings=[("9", "10", "4.0", "1")]))
+        run_import(write_csv(tmp_path / "later", movies=movies, ratings=ratings))
 
     assert database_state() == before
+    assert rating_schema() == schema
     assert not Category.objects.filter(slug="war").exists()

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from recengine import knn
+from recengine import knn, knn_kernel
 from recengine.knn import item_neighbors
 
 # 3 users x 4 items, implicit (1 = rated):
@@ -61,14 +61,7 @@ def neighbours(matrix: sp.csr_matrix, item: int) -> list[tuple[int, float]]:
     return [(j, pytest.approx(s, rel=1e-6)) for j, s in pairs]
 
 
-@pytest.fixture(params=["dense", "sparse"])
-def products(request, monkeypatch):
-    """Run a test once per way of computing the products; both must give the same answer."""
-    monkeypatch.setattr(knn._DenseProducts, "cheaper", staticmethod(lambda *args: request.param == "dense"))
-    return request.param
-
-
-def test_neighbours_and_scores_by_hand(products):
+def test_neighbours_and_scores_by_hand():
     result = item_neighbors(SMALL, k=3)
 
     assert isinstance(result, sp.csr_matrix)
@@ -80,14 +73,14 @@ def test_neighbours_and_scores_by_hand(products):
     assert neighbours(result, 3) == [(0, ROOT_HALF), (1, ROOT_HALF)]  # likewise i2
 
 
-def test_an_item_is_never_its_own_neighbour(products):
+def test_an_item_is_never_its_own_neighbour():
     result = item_neighbors(SMALL, k=10)
 
     assert result.diagonal().tolist() == [0.0] * 4
     assert result.nnz == 10  # 12 ordered pairs, less (i2, i3) and (i3, i2)
 
 
-def test_k_keeps_the_best_k(products):
+def test_k_keeps_the_best_k():
     result = item_neighbors(SMALL, k=2)
 
     assert neighbours(result, 0) == [(3, ROOT_HALF), (1, HALF)]
@@ -95,7 +88,7 @@ def test_k_keeps_the_best_k(products):
     assert np.diff(result.indptr).tolist() == [2, 2, 2, 2]
 
 
-def test_ties_at_the_kth_place_go_to_the_lower_item(products):
+def test_ties_at_the_kth_place_go_to_the_lower_item():
     result = item_neighbors(SMALL, k=1)
 
     assert neighbours(result, 0) == [(3, ROOT_HALF)]
@@ -103,7 +96,7 @@ def test_ties_at_the_kth_place_go_to_the_lower_item(products):
     assert neighbours(result, 3) == [(0, ROOT_HALF)]  # i0 and i1 both 0.7071
 
 
-def test_zero_and_negative_similarities_are_dropped(products):
+def test_zero_and_negative_similarities_are_dropped():
     # Explicit (mean-centred) values: i0 = (1, 1), i1 = (-1, 1), i2 = (1, 0), each column normalised.
     # cos(i0, i1) = (-1 + 1) / 2 = 0; cos(i0, i2) = 1 / sqrt2; cos(i1, i2) = -1 / sqrt2.
     matrix = sp.csr_matrix(np.array([[1, -1, 1], [1, 1, 0]], dtype=np.float32))
@@ -115,7 +108,7 @@ def test_zero_and_negative_similarities_are_dropped(products):
     assert neighbours(result, 2) == [(0, ROOT_HALF)]
 
 
-def test_shrinkage_scales_by_co_raters(products):
+def test_shrinkage_scales_by_co_raters():
     plain = item_neighbors(SHRINK, k=2)
     shrunk = item_neighbors(SHRINK, k=2, shrinkage=2.0)
 
@@ -126,17 +119,17 @@ def test_shrinkage_scales_by_co_raters(products):
     assert neighbours(shrunk, 2) == [(0, 1 / root3 * 1 / 3), (1, 1 / root6 * 1 / 3)]
 
 
-def test_k_larger_than_the_catalogue_keeps_every_positive_pair(products):
+def test_k_larger_than_the_catalogue_keeps_every_positive_pair():
     assert (item_neighbors(SMALL, k=100) != item_neighbors(SMALL, k=3)).nnz == 0
 
 
-def test_k_zero_and_empty_inputs_give_empty_matrices(products):
+def test_k_zero_and_empty_inputs_give_empty_matrices():
     assert item_neighbors(SMALL, k=0).nnz == 0
     assert item_neighbors(sp.csr_matrix((3, 4), dtype=np.float32), k=5).shape == (4, 4)
     assert item_neighbors(sp.csr_matrix((0, 0), dtype=np.float32), k=5).shape == (0, 0)
 
 
-def test_an_item_nobody_rated_has_no_neighbours_and_is_nobodys_neighbour(products):
+def test_an_item_nobody_rated_has_no_neighbours_and_is_nobodys_neighbour():
     matrix = sp.hstack([SMALL, sp.csr_matrix((3, 1), dtype=np.float32)]).tocsr()
 
     result = item_neighbors(matrix, k=3)
@@ -174,7 +167,7 @@ def brute_force(matrix: sp.csr_matrix, k: int, shrinkage: float = 0.0) -> dict[i
     ("seed", "k", "shrinkage", "binary"),
     [(0, 3, 0.0, True), (1, 7, 0.0, True), (2, 5, 1.5, True), (3, 4, 0.0, False), (4, 6, 2.0, False)],
 )
-def test_matches_a_brute_force_ranking(products, seed, k, shrinkage, binary):
+def test_matches_a_brute_force_ranking(seed, k, shrinkage, binary):
     matrix = random_ratings(seed, binary=binary)
 
     result = item_neighbors(matrix, k=k, shrinkage=shrinkage)
@@ -184,6 +177,45 @@ def test_matches_a_brute_force_ranking(products, seed, k, shrinkage, binary):
         row = result.getrow(item)
         got = sorted(zip(row.indices.tolist(), row.data.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
         assert got == expected[item], item
+
+
+def dense_and_sparse_rows(seed: int, *, binary: bool) -> sp.csr_matrix:
+    """40 users x 300 items: three heavy users rate most of items 0-149 (rows the kernel scans whole),
+    the rest few items each (rows it revisits pair by pair); items 200-209 copy item 190's raters, so
+    their scores tie exactly, at every place."""
+    rng = np.random.default_rng(seed)
+    rated = rng.random((40, 300)) < 0.03
+    rated[:3, :150] = rng.random((3, 150)) < 0.6
+    rated[:, 200:210] = rated[:, [190]]
+    values = np.ones((40, 300)) if binary else rng.integers(-2, 3, (40, 300))
+    values[:, 200:210] = values[:, [190]]
+    matrix = sp.csr_matrix((rated * values).astype(np.float32))
+    matrix.eliminate_zeros()
+    return matrix
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("shrinkage", [0.0, 2.5])
+@pytest.mark.parametrize("k", [1, 4, 30, 299])
+def test_fused_kernel_equals_a_plain_reference_on_scanned_and_sparse_rows(binary, shrinkage, k):
+    matrix = dense_and_sparse_rows(7, binary=binary)
+    by_item = matrix.T.tocsr()
+    reach = np.asarray((by_item != 0) @ np.diff(matrix.indptr)).ravel()  # multiply-adds per row
+    scanned = reach * knn_kernel._SCAN_FACTOR > matrix.shape[1]
+    assert 20 < scanned.sum() < 280  # both ways of finding a row's touched items are exercised
+
+    result = item_neighbors(matrix, k=k, shrinkage=shrinkage, block_bytes=50_000)
+    block = knn.item_neighbors_block(matrix, 120, 230, k=k, shrinkage=shrinkage)
+
+    expected = brute_force(matrix, k, shrinkage)
+    assert result.has_sorted_indices
+    for item in range(matrix.shape[1]):
+        row = result.getrow(item)
+        got = sorted(zip(row.indices.tolist(), row.data.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
+        assert got == expected[item], item
+    assert np.array_equal(block[0], np.repeat(np.arange(120, 230), np.diff(result.indptr)[120:230]))
+    assert np.array_equal(block[1], result.indices[result.indptr[120] : result.indptr[230]])
+    assert np.array_equal(block[2], result.data[result.indptr[120] : result.indptr[230]])
 
 
 @pytest.mark.parametrize("block_bytes", [1, 5_000, 200_000, knn.BLOCK_BYTES])
@@ -218,7 +250,7 @@ def test_on_block_is_called_once_for_a_single_block():
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_non_finite_values_are_refused(bad):
-    # scikit-learn's normalize refuses them; the bucketing of scores relies on that.
+    # scikit-learn's normalize refuses them, before any similarity is computed.
     matrix = SMALL.copy()
     matrix.data[0] = bad
 

@@ -19,6 +19,12 @@ from tests.factories import UserFactory
 from tests.processes import celery_worker, child_env, manage, stop
 
 
+@pytest.fixture(autouse=True)
+def _refreshable_algorithm(settings):
+    """The in-place refresh is item-kNN's (the default, EASE, waits for the scheduled retrain)."""
+    settings.RECSITE_ALGORITHM = "item-knn"
+
+
 def neighbour_lists(version: ModelVersion) -> set[tuple[int, int, float]]:
     rows = ItemNeighbor.objects.filter(version=version).values_list("item_id", "neighbor_id", "score")
     return {(item, neighbor, round(score, 5)) for item, neighbor, score in rows}

@@ -19,7 +19,7 @@ def titles(recommendations):
 
 
 def test_a_user_gets_items_like_the_ones_they_rated_with_evidence(taste_world):
-    model_train(params=KnnParams(k=3))
+    model_train(algorithm="item-knn", params=KnnParams(k=3))
 
     top = recommendations_for_user(user=taste_world["newcomer"], n=2)
 
@@ -80,9 +80,9 @@ def test_items_rated_after_training_are_excluded_too(taste_world):
 
 
 def test_a_new_active_version_is_picked_up_without_a_restart(taste_world):
-    model_train(params=KnnParams(k=1))
+    model_train(algorithm="item-knn", params=KnnParams(k=1))
     first = recommendations_for_user(user=taste_world["newcomer"], n=2)
-    model_train(params=KnnParams(k=3))
+    model_train(algorithm="item-knn", params=KnnParams(k=3))
 
     second = recommendations_for_user(user=taste_world["newcomer"], n=2)
 
@@ -106,7 +106,7 @@ def test_the_number_of_queries_does_not_grow_with_ratings_or_n(taste_world):
 
 
 def test_similar_items_are_the_active_neighbours(taste_world):
-    model_train(params=KnnParams(k=5))
+    model_train(algorithm="item-knn", params=KnnParams(k=5))
     films = taste_world["films"]
     films["Predator"].is_active = False
     films["Predator"].save()

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_training_writes_an_active_version_with_its_neighbours(taste_world):
     films = taste_world["films"]
 
-    version = model_train(params=KnnParams(k=2))
+    version = model_train(algorithm="item-knn", params=KnnParams(k=2))
 
     assert version.status == ModelVersion.Status.ACTIVE
     assert (version.n_users, version.n_items, version.n_ratings) == (8, 6, 22)

@@ -25,6 +25,12 @@ from tests.processes import celery_worker, child_env, manage, stop
 from tests.recommendations.test_refresh import neighbour_lists
 
 
+@pytest.fixture(autouse=True)
+def _split_fit_algorithm(settings):
+    """Training split into blocks is item-kNN's (SplitFit); the default, EASE, fits in one process."""
+    settings.RECSITE_ALGORITHM = "item-knn"
+
+
 @pytest.fixture
 def eager(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from datasets.importers import DatasetError
+from datasets.progress import Progress
 from datasets.services import dataset_import
 
 
@@ -20,12 +21,20 @@ class Command(BaseCommand):
             "--source",
             help="namespace for item ids and user names (default: 'ml' for CSV, else the format's name)",
         )
-        parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+        lines = parser.add_mutually_exclusive_group()
+        lines.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress lines (by default an import still running after 5 s logs each step, and every 5 s "
+            "of a long one, to stderr)",
+        )
+        lines.add_argument("--progress", action="store_true", help="progress lines from the start")
 
-    def handle(self, *args, path: str, source: str | None, no_progress: bool, **options):
+    def handle(self, *args, path: str, source: str | None, no_progress: bool, progress: bool, **options):
         show_progress = not no_progress and sys.stderr.isatty()
+        lines = Progress(enabled=not no_progress, after=0.0 if progress else 5.0)
         try:
-            summary = dataset_import(path=Path(path), source=source, show_progress=show_progress)
+            summary = dataset_import(path=Path(path), source=source, show_progress=show_progress, progress=lines)
         except DatasetError as exc:
             raise CommandError(f"{exc}; nothing was imported") from exc
         except DatabaseError as exc:

@@ -9,31 +9,31 @@ import dataclasses
 from django.core.management.base import CommandError
 
 from recengine.recommender import RECOMMENDERS, UnknownAlgorithmError, recommender_class
+from recommendations.services.training import algorithm_params
 
 
-def add_algorithm_arguments(parser, *, default: str | None) -> None:
+def add_algorithm_arguments(parser, *, default: str | None, extra_names: tuple[str, ...] = ()) -> None:
+    """`extra_names`: other values the command takes for --algorithm (evaluate's "all")."""
     parser.add_argument(
         "--algorithm",
         default=default,
-        help=f"{' or '.join(sorted(RECOMMENDERS))} (default: {default or 'RECSITE_ALGORITHM'})",
+        help=f"{' or '.join([*sorted(RECOMMENDERS), *extra_names])} (default: {default or 'RECSITE_ALGORITHM'})",
     )
-    seen: dict[str, str] = {}
+    shared: dict[str, list[tuple[str, dataclasses.Field]]] = {}  # a knob several algorithms have: one option
     for name, algorithm in sorted(RECOMMENDERS.items()):
         for field in dataclasses.fields(algorithm.Params):
-            option = _option(field)
-            if option in seen:  # a knob two algorithms share: one option serves both
-                continue
-            seen[option] = name
-            extra = (
-                {"choices": field.metadata["choices"]} if "choices" in field.metadata else {"type": type(field.default)}
-            )
-            parser.add_argument(
-                option,
-                dest=f"param_{field.name}",
-                default=None,
-                help=f"{field.metadata.get('help', field.name)} ({name}; default {field.default})",
-                **extra,
-            )
+            shared.setdefault(_option(field), []).append((name, field))
+    for option, owners in shared.items():
+        _, field = owners[0]
+        extra = {"choices": field.metadata["choices"]} if "choices" in field.metadata else {"type": type(field.default)}
+        defaults = ", ".join(f"{name} {owner.default}" for name, owner in owners)
+        parser.add_argument(
+            option,
+            dest=f"param_{field.name}",
+            default=None,
+            help=f"{field.metadata.get('help', field.name)} (default: {defaults})",
+            **extra,
+        )
 
 
 def algorithm_and_params(options: dict, *, fallback: str):
@@ -50,7 +50,7 @@ def algorithm_and_params(options: dict, *, fallback: str):
         if options.get(f"param_{field.name}") is not None
     }
     try:
-        return algorithm, algorithm.Params(**given)
+        return algorithm, algorithm_params(algorithm, given)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 
