@@ -22,8 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
-from recengine.lists import ItemLists, ListParams, popular_items
-from recengine.matrix import interaction_matrix
+from recengine.lists import ListParams, WholeFit
 from recengine.sparsify import block_rows, top_k_rows
 
 MAX_EASE_ITEMS = 20_000
@@ -122,8 +121,8 @@ def _inverse_in_place(matrix: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Ease(ItemLists):
-    """Implements recengine.recommender's Recommender (no in-place refresh: a refresh refits)."""
+class Ease(WholeFit):
+    """Implements recengine.recommender's Recommender (no in-place refresh: retrained on the schedule)."""
 
     name: ClassVar[str] = "ease"
     Params: ClassVar[type] = EaseParams
@@ -131,19 +130,7 @@ class Ease(ItemLists):
     params: EaseParams
 
     @classmethod
-    def fit(
-        cls,
-        user_idx: np.ndarray,
-        item_idx: np.ndarray,
-        values: np.ndarray,
-        *,
-        n_users: int,
-        n_items: int,
-        params: EaseParams | None = None,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> "Ease":
-        params = params or EaseParams()
-        interactions = interaction_matrix(user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params)
-        lists = ease_lists(interactions, k=params.k, l2=params.l2, keep=params.keep, on_block=on_progress)
-        popular = popular_items(item_idx, values, n_items=n_items, prior=params.popularity_prior)
-        return cls(params=params, neighbors=lists, popular=popular)
+    def item_lists(
+        cls, interactions: sp.csr_matrix, params: EaseParams, on_progress: Callable[[int], None] | None
+    ) -> sp.csr_matrix:
+        return ease_lists(interactions, k=params.k, l2=params.l2, keep=params.keep, on_block=on_progress)

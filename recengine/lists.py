@@ -7,8 +7,9 @@ score for an item is the sum of the weights from the items they rated, each time
 evaluation are one code path whatever the algorithm.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -148,3 +149,35 @@ class ItemLists:
                 items, _ = rank(row, n=n, eligible=eligible, popular=self.popular, popularity_rank=self.popularity_rank)
                 result[start + offset, : len(items)] = items
         return result
+
+
+class WholeFit(ItemLists):
+    """An algorithm fitted whole from the like-weighted interaction matrix, with no in-place refresh (the
+    apps retrain it on the schedule): a subclass gives `Params` and `item_lists`."""
+
+    Params: ClassVar[type]
+
+    @classmethod
+    def item_lists(
+        cls, interactions: sp.csr_matrix, params: ListParams, on_progress: Callable[[int], None] | None
+    ) -> sp.csr_matrix:
+        """Items x items weights learnt from the users x items `interactions`."""
+        raise NotImplementedError
+
+    @classmethod
+    def fit(
+        cls,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        params: ListParams | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Self:
+        params = params or cls.Params()
+        interactions = interaction_matrix(user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params)
+        lists = cls.item_lists(interactions, params, on_progress)
+        popular = popular_items(item_idx, values, n_items=n_items, prior=params.popularity_prior)
+        return cls(params=params, neighbors=lists, popular=popular)

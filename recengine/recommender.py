@@ -67,7 +67,7 @@ class Recommender(Protocol):
 @runtime_checkable
 class Refreshable(Protocol):
     """Brings its lists up to date in place when only some items' ratings changed (the feedback loop).
-    Without it, a refresh refits the whole model."""
+    Without it, the lists wait for the scheduled retrain (the rater's own list still changes at once)."""
 
     def refreshed(
         self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray

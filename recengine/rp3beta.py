@@ -22,8 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from recengine.lists import ItemLists, ListParams, popular_items
-from recengine.matrix import interaction_matrix
+from recengine.lists import ListParams, WholeFit
 from recengine.sparsify import block_rows, top_k_rows
 
 
@@ -81,8 +80,8 @@ def rp3beta_lists(
 
 
 @dataclass(frozen=True)
-class Rp3Beta(ItemLists):
-    """Implements recengine.recommender's Recommender (no in-place refresh: a refresh refits)."""
+class Rp3Beta(WholeFit):
+    """Implements recengine.recommender's Recommender (no in-place refresh: retrained on the schedule)."""
 
     name: ClassVar[str] = "rp3beta"
     Params: ClassVar[type] = Rp3Params
@@ -90,19 +89,7 @@ class Rp3Beta(ItemLists):
     params: Rp3Params
 
     @classmethod
-    def fit(
-        cls,
-        user_idx: np.ndarray,
-        item_idx: np.ndarray,
-        values: np.ndarray,
-        *,
-        n_users: int,
-        n_items: int,
-        params: Rp3Params | None = None,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> "Rp3Beta":
-        params = params or Rp3Params()
-        interactions = interaction_matrix(user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params)
-        lists = rp3beta_lists(interactions, k=params.k, alpha=params.alpha, beta=params.beta, on_block=on_progress)
-        popular = popular_items(item_idx, values, n_items=n_items, prior=params.popularity_prior)
-        return cls(params=params, neighbors=lists, popular=popular)
+    def item_lists(
+        cls, interactions: sp.csr_matrix, params: Rp3Params, on_progress: Callable[[int], None] | None
+    ) -> sp.csr_matrix:
+        return rp3beta_lists(interactions, k=params.k, alpha=params.alpha, beta=params.beta, on_block=on_progress)
