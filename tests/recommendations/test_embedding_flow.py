@@ -57,18 +57,23 @@ def titles(result) -> list[str]:
     return [r.item.title for r in result]
 
 
+def solaris_added_in_the_admin(admin_client, category):
+    """A staff user adds a film through the admin's form; the answer."""
+    return admin_client.post(
+        reverse("admin:catalog_item_add"),
+        {
+            "title": "Solaris", "year": "1972", "categories": [category.pk], "keywords": "",
+            "description": "A psychologist is sent to a space station orbiting an ocean planet.",
+            "is_active": "on", "external_ids": "{}",
+        },
+    )  # fmt: skip
+
+
 def test_an_item_added_through_the_admin_is_embedded_by_one_task_and_found_by_a_request_in_words(
     embedded, admin_client, llm_queue, django_capture_on_commit_callbacks, by_words_alone
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            reverse("admin:catalog_item_add"),
-            {
-                "title": "Solaris", "year": "1972", "categories": [embedded["scifi"].pk], "keywords": "",
-                "description": "A psychologist is sent to a space station orbiting an ocean planet.",
-                "is_active": "on", "external_ids": "{}",
-            },
-        )  # fmt: skip
+        response = solaris_added_in_the_admin(admin_client, embedded["scifi"])
     assert response.status_code == 302
     solaris = Item.objects.get(title="Solaris")
     assert ItemToEmbed.objects.filter(item=solaris).exists()  # marked in the admin's transaction

@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 
 from recommendations import vector_index as vectors
 from recommendations.management.commands.embed_items import _llm_workers
@@ -15,6 +14,7 @@ from recommendations.models import ItemEmbedding
 from recommendations.selectors import recommendations_for_user
 from recommendations.services.training import model_train
 from tests.processes import celery_worker, child_env, stop
+from tests.recommendations.test_embedding_flow import solaris_added_in_the_admin
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -46,14 +46,7 @@ def test_a_worker_embeds_the_catalogue_and_then_a_new_item_within_seconds(
     full_loads = vectors.LOADS["full"]
 
     added = time.monotonic()
-    response = admin_client.post(
-        reverse("admin:catalog_item_add"),
-        {
-            "title": "Solaris", "year": "1972", "categories": [taste_world["scifi"].pk], "keywords": "",
-            "description": "A psychologist is sent to a space station orbiting an ocean planet.",
-            "is_active": "on", "external_ids": "{}",
-        },
-    )  # fmt: skip
+    response = solaris_added_in_the_admin(admin_client, taste_world["scifi"])
     assert response.status_code == 302
     found = []
     while time.monotonic() - added < 10 and not found:
