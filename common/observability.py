@@ -70,3 +70,18 @@ def _task_done(task_id=None, task=None, state=None, **kwargs) -> None:
 @task_failure.connect
 def _task_failed(task_id=None, sender=None, exception=None, **kwargs) -> None:
     task_log.error("task %s failed: %s", sender.name, exception, extra={"task": sender.name, "task_id": task_id})
+
+
+def process_memory_mb() -> dict[str, float]:
+    """This process's resident memory now and at its peak, in MB (Linux's /proc; the peak from getrusage)."""
+    import os
+    import resource
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    try:
+        with open("/proc/self/statm") as statm:
+            rss = int(statm.read().split()[1]) * page
+    except OSError:
+        rss = 0
+    peak = max(rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)  # KiB on Linux, updated lazily
+    return {"rss_mb": round(rss / 2**20, 1), "peak_rss_mb": round(peak / 2**20, 1)}

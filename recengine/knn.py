@@ -97,6 +97,13 @@ class _Products:
         self.by_user = self.by_item.T.tocsr()
         self.shrinkage = shrinkage
 
+    @classmethod
+    def of(cls, by_item: sp.csr_matrix, shrinkage: float) -> "_Products":
+        """From item rows already normalised (by norms over more users than these rows hold)."""
+        products = cls.__new__(cls)
+        products.by_item, products.by_user, products.shrinkage = by_item, by_item.T.tocsr(), shrinkage
+        return products
+
     def top_k(self, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(count per row, neighbours, scores) of `rows`' k best neighbours, each row's by item."""
         from recengine.knn_kernel import top_k_rows  # numba: imported by fits and refreshes only
@@ -149,28 +156,85 @@ def item_neighbors_refresh(
     only the columns of the `dirty` items changed. Items beyond `neighbors`' size are new (and dirty).
 
     A similarity changes only if one of its two items changed, so the dirty items' rows are recomputed
-    whole (every positive similarity, by the same kernel as a fit: |dirty| rows, not items x items) and
-    every other row keeps its entries for clean items and takes the fresh similarities to the dirty ones
-    (cosines are symmetric). Exact, with one exception: a row whose dirty neighbour fell out of its top k
-    has no stored runner-up to promote, so it holds fewer than k until the next full fit.
+    whole (`dirty_similarities`) and every other row keeps its entries for clean items and takes the fresh
+    similarities to the dirty ones (`lists_merge`). Exact, with one exception: a row whose dirty neighbour
+    fell out of its top k has no stored runner-up to promote, so it holds fewer than k until the next fit.
     """
     n_items = interactions.shape[1]
-    k = max(0, min(k, n_items - 1))
-    old = neighbors.tocoo()
     is_dirty = np.zeros(n_items, dtype=bool)
     is_dirty[np.asarray(dirty, dtype=np.int64)] = True
     is_dirty[neighbors.shape[0] :] = True
-    dirty = np.flatnonzero(is_dirty)
-    counts, fresh_cols, fresh_scores = _Products(interactions, shrinkage).top_k(dirty, max(0, n_items - 1))
-    fresh_rows = np.repeat(dirty, counts)
-    kept = ~is_dirty[old.row] & ~is_dirty[old.col]
-    mirrored = ~is_dirty[fresh_cols]  # clean items' similarity to a dirty one
-    rows = np.concatenate([old.row[kept], fresh_rows, fresh_cols[mirrored]]).astype(np.int64)
-    cols = np.concatenate([old.col[kept], fresh_cols, fresh_rows[mirrored]]).astype(np.int64)
-    scores = np.concatenate([old.data[kept], fresh_scores, fresh_scores[mirrored]]).astype(np.float32)
+    fresh = dirty_similarities(interactions, column_norms(interactions), np.flatnonzero(is_dirty), shrinkage=shrinkage)
+    old = neighbors.tocsr(copy=True)
+    old.resize((n_items, n_items))
+    return lists_merge(old, fresh, is_dirty, np.arange(n_items), k=k)
+
+
+def column_norms(interactions: sp.csr_matrix) -> np.ndarray:
+    """Each item's l2 norm over its column of `interactions` (cosine's denominator), in float32 as the fit's
+    normalisation computes it."""
+    by_item = interactions.T.tocsr().astype(np.float32)
+    return np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1), dtype=np.float32).ravel())
+
+
+def dirty_similarities(
+    interactions: sp.csr_matrix, norms: np.ndarray, dirty: np.ndarray, *, shrinkage: float = 0.0
+) -> Triples:
+    """Every positive similarity of the `dirty` items' rows, as (item, neighbour, score) triples.
+
+    `interactions` needs only the users who rated a dirty item, each with every rating (their whole row):
+    a dirty row's products run over its raters' rows, so the other users cannot change it. `norms` are the
+    columns' norms over all users (what a fit divides by: stored with the model for clean items); the
+    dirty items' own columns are complete here, so their norms are computed from them. The refresh reads
+    only these ratings, never the whole table.
+    """
+    dirty = np.asarray(dirty, dtype=np.int64)
+    n_items = interactions.shape[1]
+    if not len(dirty) or n_items < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    by_item = interactions.T.tocsr().astype(np.float32)
+    norms = np.asarray(norms, dtype=np.float32).copy()
+    norms[dirty] = column_norms(interactions[:, dirty])
+    scale = np.where(norms > 0, norms, np.float32(1))
+    by_item.data /= np.repeat(scale, np.diff(by_item.indptr))
+    products = _Products.of(by_item, shrinkage)
+    counts, neighbours, scores = products.top_k(dirty, n_items - 1)
+    return np.repeat(dirty, counts), neighbours.astype(np.int64), scores
+
+
+def lists_merge(old: sp.csr_matrix, fresh: Triples, is_dirty: np.ndarray, rows: np.ndarray, *, k: int) -> sp.csr_matrix:
+    """The new lists of `rows` (others come out empty): the `fresh` similarities of the dirty items (every
+    positive one, `dirty_similarities`) in place of `old` entries that involve a dirty item, mirrored into
+    the clean rows (cosines are symmetric), then each row's k best (highest score, then lowest item)."""
+    n_items = old.shape[0]
+    k = max(0, min(k, n_items - 1))
+    wanted = np.zeros(n_items, dtype=bool)
+    wanted[np.asarray(rows, dtype=np.int64)] = True
+    old = old.tocoo()
+    fresh_rows, fresh_cols, fresh_scores = fresh
+    kept = wanted[old.row] & ~is_dirty[old.row] & ~is_dirty[old.col]
+    mirrored = ~is_dirty[fresh_cols] & wanted[fresh_cols]  # clean items' similarity to a dirty one
+    own = wanted[fresh_rows]
+    rows = np.concatenate([old.row[kept], fresh_rows[own], fresh_cols[mirrored]]).astype(np.int64)
+    cols = np.concatenate([old.col[kept], fresh_cols[own], fresh_rows[mirrored]]).astype(np.int64)
+    scores = np.concatenate([old.data[kept], fresh_scores[own], fresh_scores[mirrored]]).astype(np.float32)
     order = np.argsort(rows, kind="stable")
     rows, cols, scores = _best_k(rows[order], cols[order], scores[order], n_items, k)
     return sp.csr_matrix((scores, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)
+
+
+def list_floors(lists: sp.csr_matrix, *, k: int) -> np.ndarray:
+    """Each row's lowest kept score when it holds k entries (a similarity below it cannot enter), else 0."""
+    lists = lists.tocsr()
+    sizes = np.diff(lists.indptr)
+    floors = np.zeros(lists.shape[0])
+    nonempty = np.flatnonzero(sizes > 0)
+    if len(nonempty):
+        lowest = np.minimum.reduceat(lists.data, lists.indptr[nonempty])
+        full = sizes[nonempty] >= k
+        floors[nonempty[full]] = lowest[full]
+    return floors
 
 
 def _best_k(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_rows: int, k: int) -> Triples:

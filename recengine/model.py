@@ -10,7 +10,14 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from recengine.knn import Triples, item_neighbors, item_neighbors_block, item_neighbors_refresh
+from recengine.knn import (
+    Triples,
+    column_norms,
+    dirty_similarities,
+    item_neighbors,
+    item_neighbors_block,
+    lists_merge,
+)
 from recengine.lists import ItemLists, ListParams, popular_items
 from recengine.matrix import Mode, interaction_matrix
 
@@ -39,6 +46,16 @@ class KnnParams(ListParams):
 
 
 @dataclass(frozen=True)
+class Columns:
+    """Per item index: the norm of its column of weights, and the count and sum of its ratings. Kept with
+    a version so that an in-place refresh reads only the changed items' raters (knn.dirty_similarities)."""
+
+    norms: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+
+
+@dataclass(frozen=True)
 class TrainingData:
     """Everything a fit reads, computed once: the interaction matrix and the popularity order.
 
@@ -49,6 +66,8 @@ class TrainingData:
     params: KnnParams
     interactions: sp.csr_matrix  # users x items
     popular: np.ndarray  # item indices, most popular first
+    counts: np.ndarray  # ratings per item
+    sums: np.ndarray  # sum of ratings per item
 
     @classmethod
     def build(
@@ -66,7 +85,13 @@ class TrainingData:
             user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params, mode=params.mode
         )
         popular = popular_items(item_idx, values, n_items=n_items, prior=params.popularity_prior)
-        return cls(params=params, interactions=interactions, popular=popular)
+        counts = np.bincount(item_idx, minlength=n_items).astype(np.int64)
+        sums = np.bincount(item_idx, weights=values, minlength=n_items)
+        return cls(params=params, interactions=interactions, popular=popular, counts=counts, sums=sums)
+
+    @property
+    def columns(self) -> Columns:
+        return Columns(norms=column_norms(self.interactions), counts=self.counts, sums=self.sums)
 
     @property
     def n_items(self) -> int:
@@ -87,6 +112,8 @@ class TrainingData:
             indices=matrix.indices,
             indptr=matrix.indptr,
             popular=self.popular,
+            counts=self.counts,
+            sums=self.sums,
         )
         return buffer.getvalue()
 
@@ -96,7 +123,13 @@ class TrainingData:
             interactions = sp.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
             )
-            return cls(params=params, interactions=interactions, popular=arrays["popular"])
+            return cls(
+                params=params,
+                interactions=interactions,
+                popular=arrays["popular"],
+                counts=arrays["counts"],
+                sums=arrays["sums"],
+            )
 
 
 def block_bounds(n_items: int, blocks: int) -> list[tuple[int, int]]:
@@ -118,6 +151,7 @@ class ItemKnn(ItemLists):
     Params: ClassVar[type] = KnnParams
 
     params: KnnParams
+    columns: Columns | None = None  # from a fit; a model loaded from its lists has none
 
     @property
     def mode(self) -> Mode:
@@ -151,7 +185,7 @@ class ItemKnn(ItemLists):
         neighbors = item_neighbors(
             data.interactions, k=data.params.k, shrinkage=data.params.shrinkage, on_block=on_progress
         )
-        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular, columns=data.columns)
 
     @classmethod
     def from_blocks(cls, data: TrainingData, blocks: Iterable[tuple[tuple[int, int], Triples]]) -> "ItemKnn":
@@ -174,22 +208,40 @@ class ItemKnn(ItemLists):
             parts = [triples for _, triples in blocks]
             rows, cols, scores = (np.concatenate(column) for column in zip(*parts, strict=True))
             neighbors = sp.csr_matrix((scores.astype(np.float32), (rows, cols)), shape=(n, n), dtype=np.float32)
-        return cls(params=data.params, neighbors=neighbors, popular=data.popular)
+        return cls(params=data.params, neighbors=neighbors, popular=data.popular, columns=data.columns)
 
-    def refreshed(
-        self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray
-    ) -> "ItemKnn":
-        """This model brought up to date with all ratings now, of which only the `dirty` items' changed.
-
-        `self.neighbors` must be on the same item index as `item_idx` (an item with no neighbours yet is
-        an empty row); see `knn.item_neighbors_refresh` for what is recomputed.
-        """
-        n_items = self.n_items
+    @classmethod
+    def dirty_rows(
+        cls,
+        params: KnnParams,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        norms: np.ndarray,
+        dirty: np.ndarray,
+    ) -> tuple[Triples, Columns]:
+        """The `dirty` items' every positive similarity and their columns, from the ratings of their raters
+        only (each rater with all their ratings) on a local index, and every column's stored norm."""
         interactions = interaction_matrix(
-            user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=self.params, mode=self.params.mode
+            user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params, mode=params.mode
         )
-        neighbors = item_neighbors_refresh(
-            interactions, self.neighbors, dirty, k=self.params.k, shrinkage=self.params.shrinkage
+        fresh = dirty_similarities(interactions, norms, dirty, shrinkage=params.shrinkage)
+        at_dirty = np.isin(item_idx, dirty)
+        position = np.searchsorted(dirty, item_idx[at_dirty])
+        columns = Columns(
+            norms=column_norms(interactions[:, dirty]),
+            counts=np.bincount(position, minlength=len(dirty)).astype(np.int64),
+            sums=np.bincount(position, weights=values[at_dirty], minlength=len(dirty)),
         )
-        popular = popular_items(item_idx, values, n_items=n_items, prior=self.params.popularity_prior)
-        return ItemKnn(params=self.params, neighbors=neighbors, popular=popular)
+        return fresh, columns
+
+    @classmethod
+    def lists_merged(
+        cls, params: KnnParams, old: sp.csr_matrix, fresh: Triples, is_dirty: np.ndarray, rows: np.ndarray
+    ) -> sp.csr_matrix:
+        """The new lists of `rows` from their `old` ones and the dirty rows' `fresh` similarities (see
+        `knn.lists_merge`)."""
+        return lists_merge(old, fresh, is_dirty, rows, k=params.k)

@@ -66,12 +66,29 @@ class Recommender(Protocol):
 
 @runtime_checkable
 class Refreshable(Protocol):
-    """Brings its lists up to date in place when only some items' ratings changed (the feedback loop).
-    Without it, the lists wait for the scheduled retrain (the rater's own list still changes at once)."""
+    """Brings its lists up to date in place when only some items' ratings changed (the feedback loop),
+    reading only the ratings of those items' raters: a fit keeps each item's `Columns` (norm, count and
+    sum of ratings) with its lists. Without it, the lists wait for the scheduled retrain (the rater's own
+    list still changes at once). A fitted model's `columns` attribute holds them."""
 
-    def refreshed(
-        self, user_idx: np.ndarray, item_idx: np.ndarray, values: np.ndarray, *, n_users: int, dirty: np.ndarray
-    ) -> Self: ...
+    @classmethod
+    def dirty_rows(
+        cls,
+        params: Any,
+        user_idx: np.ndarray,
+        item_idx: np.ndarray,
+        values: np.ndarray,
+        *,
+        n_users: int,
+        n_items: int,
+        norms: np.ndarray,
+        dirty: np.ndarray,
+    ) -> tuple[Triples, Any]: ...
+
+    @classmethod
+    def lists_merged(
+        cls, params: Any, old: sp.csr_matrix, fresh: Triples, is_dirty: np.ndarray, rows: np.ndarray
+    ) -> sp.csr_matrix: ...
 
 
 class Snapshot(Protocol):

@@ -35,9 +35,15 @@ def popularity_scores(
     """
     counts = np.bincount(item_idx, minlength=n_items).astype(np.float64)
     sums = np.bincount(item_idx, weights=values, minlength=n_items)
-    global_mean = float(values.mean()) if len(values) else 0.0
+    return popularity_from_sums(counts, sums, prior=prior), counts
+
+
+def popularity_from_sums(counts: np.ndarray, sums: np.ndarray, *, prior: float) -> np.ndarray:
+    """`popularity_scores` from each item's count and sum of ratings (kept per item by the refresh)."""
+    counts, sums = np.asarray(counts, dtype=np.float64), np.asarray(sums, dtype=np.float64)
+    global_mean = float(sums.sum() / counts.sum()) if counts.sum() else 0.0
     scores = (prior * global_mean + sums) / (prior + counts)
-    return np.where(counts > 0, scores, -np.inf), counts
+    return np.where(counts > 0, scores, -np.inf)
 
 
 def popularity_order(scores: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -135,7 +135,7 @@ def _collaborative(universe, serving: ServingModel | None, anchor_ids, user_scor
     model_idx, in_model = serving.index_of(universe)
     own = user_scores() if user_scores is not None else None
     if own is None:  # no history the model knows: popularity stands in for the collaborative signal
-        own = 1.0 - np.arange(len(serving.item_ids)) / max(1, len(serving.item_ids))
+        own = 1.0 - serving.model.popularity_rank / max(1, len(serving.item_ids))
     anchors_idx, _ = serving.index_of(anchor_ids)
     if len(anchors_idx):
         neighbours = np.zeros(len(serving.item_ids))

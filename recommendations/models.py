@@ -96,9 +96,47 @@ class ItemNeighbor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "item", "neighbor"], name="item_neighbor_unique"),
         ]
+        # The refresh finds the lists a changed item is on.
+        indexes = [models.Index(fields=["version", "neighbor"], name="item_neighbor_version_neighbor")]
 
     def __str__(self) -> str:
         return f"{self.item_id} ~ {self.neighbor_id}: {self.score:.3f}"
+
+
+class ItemColumn(models.Model):
+    """One rated item's column of ratings in a version, summed up, so that an in-place refresh reads only
+    the ratings of the changed items' raters (recommendations.services.refresh): the column's norm over
+    its like-weighted ratings (cosine's denominator), its count and sum of ratings (the popularity order),
+    and its list's floor (the lowest score kept when the list is full, else 0: a similarity below it
+    cannot enter the list)."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="+", db_index=False)
+    norm = models.FloatField()
+    ratings = models.PositiveIntegerField()
+    rating_sum = models.FloatField()
+    floor = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "item"], name="item_column_unique")]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} in v{self.version_id}: {self.ratings} ratings"
+
+
+class ModelRevision(models.Model):
+    """The lists one in-place refresh rewrote: a serving process one revision behind reads only these."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    changed_item_ids = models.JSONField(default=list)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "revision"], name="model_revision_unique")]
+
+    def __str__(self) -> str:
+        return f"v{self.version_id} revision {self.revision}: {len(self.changed_item_ids)} lists"
 
 
 class DirtyItem(models.Model):

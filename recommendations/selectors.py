@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from catalog.models import Category, Item
+from common.bulk import arrays_select, sql_in
 from feedback.models import FeedbackEvent, Rating
 from language.parsed import ParsedIntent
 from recommendations.intent_lists import rank_for_request
@@ -248,7 +249,35 @@ def _for_intent(
     return result
 
 
-def rating_triples() -> np.ndarray:
-    """Every rating as rows of (user pk, item pk, value)."""
-    ratings = Rating.objects.values_list("user_id", "item_id", "value")
-    return np.array(list(ratings.iterator(chunk_size=20_000)), dtype=np.float64).reshape(-1, 3)
+@dataclass(frozen=True)
+class RatingArrays:
+    """Ratings as columns: user pk, item pk and value of each."""
+
+    user_ids: np.ndarray  # int64
+    item_ids: np.ndarray  # int64
+    values: np.ndarray  # float32
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def rating_arrays() -> RatingArrays:
+    """Every rating (training reads them all: 25M ratings are about 500 MB here, not gigabytes of tuples)."""
+    return _ratings_where("", [])
+
+
+def raters_ratings(item_ids: Iterable[int]) -> RatingArrays:
+    """Every rating of every user who rated one of `item_ids`: what an in-place refresh of those items reads."""
+    match, params = sql_in("item_id", sorted(set(item_ids)))
+    return _ratings_where(
+        f" WHERE user_id IN (SELECT DISTINCT user_id FROM {Rating._meta.db_table} WHERE {match})", params
+    )
+
+
+def _ratings_where(where: str, params: list) -> RatingArrays:
+    sql = (
+        "SELECT CAST(user_id AS BIGINT), CAST(item_id AS BIGINT), CAST(value AS REAL) "
+        f"FROM {Rating._meta.db_table}{where}"
+    )
+    user_ids, item_ids, values = arrays_select(sql=sql, params=params, dtypes=("i8", "i8", "f4"))
+    return RatingArrays(user_ids, item_ids, values)

@@ -5,7 +5,7 @@ through it."""
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.domain import catalogue_domain, category_vocabulary
 from catalog.selectors import catalogue_facts, catalogue_version, keyword_fields, title_entries
+from common.bulk import arrays_select, sql_in
 from feedback.selectors import rating_counts
 from language.domain import Domain
 from language.encoder import PACKAGED_WEIGHTS_SHA256, Encoder, SentenceEncoder, packaged_model_path
@@ -26,12 +27,14 @@ from language.intent import IntentParser
 from language.parsed import ParsedIntent
 from language.titles import TitleEntry, TitleIndex
 from recengine.recommender import Recommender, params_for, recommender_class
-from recommendations.models import ItemNeighbor, ModelVersion
+from recommendations.models import ItemNeighbor, ModelRevision, ModelVersion
 
 
 @dataclass(frozen=True)
 class ServingModel:
-    """The active version in memory. Item index i is the i-th most popular item, `item_ids[i]`."""
+    """The active version in memory. Item index i is the item `item_ids[i]`: the popularity order when it
+    was loaded, with items rated since appended, so that a refresh moves no index (`model.popular` has the
+    order as it is now)."""
 
     version_id: int
     revision: int
@@ -54,13 +57,16 @@ class ServingModel:
 
 _serving: ServingModel | None = None
 _serving_lock = threading.Lock()
+# How this process has read the model: "full" loads (a version activated, or too far behind) and
+# "changes" (a refresh's changed lists only); the benchmarks and /health/ report them.
+LOADS: Counter = Counter()
 
 
 def serving_model() -> ServingModel | None:
-    """The active model version, loaded once per process and reloaded when another one is activated.
+    """The active model version, loaded once per process; after an in-place refresh, only the lists it
+    changed are read (`ModelRevision`), and the whole version again only when another one is activated.
 
-    One query per call (the active version's id and revision); the neighbour lists are read only when
-    another version is activated or the active one is refreshed in place.
+    One query per call (the active version's id and revision) while nothing changed.
     """
     global _serving
     active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", "revision").first()
@@ -69,28 +75,84 @@ def serving_model() -> ServingModel | None:
     if _serving is not None and (_serving.version_id, _serving.revision) == active:
         return _serving
     with _serving_lock:
-        if _serving is None or (_serving.version_id, _serving.revision) != active:
+        if _serving is not None and _serving.version_id == active[0] and _serving.revision < active[1]:
+            _serving = _serving_model_changed(_serving) or _serving_model_load(active[0])
+        elif _serving is None or (_serving.version_id, _serving.revision) != active:
             _serving = _serving_model_load(active[0])
     return _serving
 
 
 def _serving_model_load(version_id: int) -> ServingModel:
+    LOADS["full"] += 1
     version = ModelVersion.objects.get(pk=version_id)
     item_ids = np.array(version.popular_item_ids, dtype=np.int64)
-    rows = np.array(
-        ItemNeighbor.objects.filter(version_id=version_id).values_list("item_id", "neighbor_id", "score"),
-        dtype=np.float64,
-    ).reshape(-1, 3)
-    # Every item with neighbours was rated, so it is in the popular list: its position is its index.
-    order = np.argsort(item_ids)
-    items = order[np.searchsorted(item_ids, rows[:, 0].astype(np.int64), sorter=order)]
-    neighbors = order[np.searchsorted(item_ids, rows[:, 1].astype(np.int64), sorter=order)]
-    matrix = sp.csr_matrix((rows[:, 2].astype(np.float32), (items, neighbors)), shape=(len(item_ids),) * 2)
-    recommender = recommender_class(version.algorithm)
-    model = recommender.from_lists(
-        params=params_for(recommender, version.params), lists=matrix, popular=np.arange(len(item_ids))
+    empty = sp.csr_matrix((len(item_ids), len(item_ids)), dtype=np.float32)
+    lists = _lists_read(version_id, item_ids, empty, items=None)
+    return _serving_build(version, item_ids, lists)
+
+
+def _serving_model_changed(serving: ServingModel) -> ServingModel | None:
+    """`serving` brought to the active revision by reading only the lists the refreshes since changed,
+    or None when those are not all recorded (too far behind: load the whole version)."""
+    version = ModelVersion.objects.get(pk=serving.version_id)
+    changes = list(
+        ModelRevision.objects.filter(
+            version_id=version.pk, revision__gt=serving.revision, revision__lte=version.revision
+        ).values_list("changed_item_ids", flat=True)
     )
-    return ServingModel(version_id=version_id, revision=version.revision, model=model, item_ids=item_ids)
+    if len(changes) != version.revision - serving.revision:
+        return None
+    LOADS["changes"] += 1
+    changed = np.unique(np.concatenate([np.asarray(each, dtype=np.int64) for each in changes]))
+    popular = np.array(version.popular_item_ids, dtype=np.int64)
+    item_ids = np.concatenate([serving.item_ids, np.setdiff1d(popular, serving.item_ids)])
+    return _serving_build(version, item_ids, _lists_read(version.pk, item_ids, serving.model.lists, items=changed))
+
+
+def _lists_read(version_id: int, item_ids: np.ndarray, lists: sp.csr_matrix, *, items: np.ndarray | None):
+    """`lists` (on a prefix of the index `item_ids`) with the stored lists of `items` read in place of
+    theirs (every list when None)."""
+    match, params = ("TRUE", []) if items is None else sql_in("item_id", items.tolist())
+    rows, neighbours, scores = arrays_select(
+        sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "
+        f"FROM {ItemNeighbor._meta.db_table} WHERE version_id = %s AND {match}",
+        params=[version_id, *params],
+        dtypes=("i8", "i8", "f4"),
+    )
+    n = len(item_ids)
+    kept = lists.tocsr(copy=True)
+    kept.resize((n, n))
+    kept = kept.tocoo()
+    stale = np.ones(n, dtype=bool)
+    if items is not None:
+        stale[:] = False
+        stale[_positions(item_ids, items[np.isin(items, item_ids)])] = True
+    keep = ~stale[kept.row]
+    kept_rows, kept_cols, kept_scores = kept.row[keep], kept.col[keep], kept.data[keep]
+    return sp.csr_matrix(
+        (
+            np.concatenate([kept_scores, scores]),
+            (
+                np.concatenate([kept_rows, _positions(item_ids, rows)]),
+                np.concatenate([kept_cols, _positions(item_ids, neighbours)]),
+            ),
+        ),
+        shape=(n, n),
+        dtype=np.float32,
+    )
+
+
+def _positions(item_ids: np.ndarray, pks: np.ndarray) -> np.ndarray:
+    """Indices in `item_ids` of `pks`, every one of which must be in it (each list's items were rated)."""
+    order = np.argsort(item_ids)
+    return order[np.searchsorted(item_ids, pks, sorter=order)]
+
+
+def _serving_build(version: ModelVersion, item_ids: np.ndarray, lists: sp.csr_matrix) -> ServingModel:
+    recommender = recommender_class(version.algorithm)
+    popular = _positions(item_ids, np.array(version.popular_item_ids, dtype=np.int64))
+    model = recommender.from_lists(params=params_for(recommender, version.params), lists=lists, popular=popular)
+    return ServingModel(version_id=version.pk, revision=version.revision, model=model, item_ids=item_ids)
 
 
 def serving_model_of(algorithm: str) -> ServingModel | None:

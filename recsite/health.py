@@ -12,6 +12,7 @@ Each probe answers "ok" or "down", quickly, and never says more (no URLs, hosts 
 
 import hmac
 import logging
+import os
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.db_routers import REPLICA, primary_reads, replica_configured
+from common.observability import process_memory_mb
 
 logger = logging.getLogger(__name__)
 HEALTH_TOKEN_HEADER = "X-Health-Token"
@@ -63,6 +65,20 @@ def health_report(*, connection) -> dict:
         "model_version": version,
         "model_revision": revision,
         **work,
+        "process": _process_report(),
+    }
+
+
+def _process_report() -> dict:
+    """The process that answered: its memory, and how it has read the model and the item vectors (a
+    "full" load reads everything; "changes" only what a refresh or new embeddings changed)."""
+    from recommendations import serving, vector_index
+
+    return {
+        "pid": os.getpid(),
+        **process_memory_mb(),
+        "model_loads": {"full": serving.LOADS["full"], "changes": serving.LOADS["changes"]},
+        "vector_loads": {"full": vector_index.LOADS["full"], "changes": vector_index.LOADS["changes"]},
     }
 
 
@@ -111,6 +127,19 @@ class ReasonCountsSerializer(serializers.Serializer):
     rejected = serializers.IntegerField(help_text="Ready reasons for which the guard rejected some text.")
 
 
+class LoadCountsSerializer(serializers.Serializer):
+    full = serializers.IntegerField(help_text="Whole loads.")
+    changes = serializers.IntegerField(help_text="Loads of only what changed.")
+
+
+class ProcessSerializer(serializers.Serializer):
+    pid = serializers.IntegerField()
+    rss_mb = serializers.FloatField(help_text="Resident memory now.")
+    peak_rss_mb = serializers.FloatField(help_text="Resident memory at its peak.")
+    model_loads = LoadCountsSerializer()
+    vector_loads = LoadCountsSerializer()
+
+
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(["ok", "degraded", "down"])
     database = serializers.ChoiceField(["ok", "down"])
@@ -124,6 +153,7 @@ class HealthSerializer(serializers.Serializer):
     refresh_lag_seconds = serializers.FloatField(
         required=False, help_text="How long the oldest rating change has waited for the model refresh."
     )
+    process = ProcessSerializer(help_text="The process that answered: its memory and how it read the model.")
 
 
 class LiveSerializer(serializers.Serializer):

@@ -21,12 +21,12 @@ def _stall_the_first_refresh(**kwargs) -> None:
     from recommendations.services import refresh
 
     marker = Path(os.environ["RECSITE_TEST_STALL_FILE"])
-    read = refresh.rating_triples
+    read = refresh.raters_ratings
 
-    def stalling_read():
+    def stalling_read(item_ids):
         if not marker.exists():
             marker.write_text(str(os.getpid()))
             time.sleep(120)
-        return read()
+        return read(item_ids)
 
-    refresh.rating_triples = stalling_read
+    refresh.raters_ratings = stalling_read

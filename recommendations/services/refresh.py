@@ -14,11 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from common.bulk import rows_insert
+from common.bulk import arrays_select, rows_insert, sql_in
 from feedback.models import Rating
+from recengine.knn import list_floors
+from recengine.model import Columns
 from recengine.recommender import Refreshable, params_for, recommender_class
-from recommendations.models import DirtyItem, ItemNeighbor, ModelVersion
-from recommendations.selectors import rating_triples
+from recengine.scoring import popularity_from_sums, popularity_order
+from recommendations.models import DirtyItem, ItemColumn, ItemNeighbor, ModelRevision, ModelVersion
+from recommendations.selectors import raters_ratings
 from recommendations.services.training import dirty_markers_clear, model_train
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ logger = logging.getLogger(__name__)
 # Set while a refresh is enqueued and not yet started: the changes meanwhile ride along with it.
 REFRESH_REQUESTED_KEY = "model-refresh:requested"
 REFRESH_REQUEST_TIMEOUT = 120  # seconds: a lost task's flag expires, and the next change asks again
+# Revisions whose changed lists are kept: a serving process further behind than this loads the whole model.
+REVISIONS_KEPT = 500
 
 
 @dataclass(frozen=True)
@@ -70,77 +75,233 @@ def model_refresh_request() -> None:
 
 
 def model_refresh(*, requested: bool = False) -> RefreshResult | None:
-    """Bring the active version's neighbour lists up to date with the items marked dirty, in place.
+    """Bring the active version's item lists up to date with the items marked dirty, in place, reading
+    only what the change needs.
 
-    An algorithm that can (Refreshable; item-kNN: `item_neighbors_refresh`) recomputes the marked items'
-    lists and every other list's entries for them, rewrites only the lists that changed and the popularity
-    order, bumps the version's revision (serving processes reload on their next request) and clears the
-    markers it read, all in one transaction that holds the active version's row: refreshes run one at a
-    time, and never across an activation. Any other algorithm (a full refit: EASE, RP3beta) is left to the
-    scheduled retrain (RECSITE_RETRAIN_SECONDS), which clears the markers; meanwhile the rater's own list
-    changes at once, since a user's list is scored from their ratings as they are now. A `requested` run
-    (the task behind `model_refresh_request`) first clears the request flag. Returns None when nothing is
-    marked, no version is active (`train` builds the first one) or the active algorithm cannot refresh.
+    An algorithm that can (Refreshable; item-kNN) reads the ratings of the marked items' raters only (each
+    with their whole history), the stored columns (norms, counts, floors) of the items those raters rated,
+    and the lists the change can reach: the marked items' own, the lists they are on, and the lists their
+    fresh similarities can enter (above the list's floor). It rewrites the lists that changed and the
+    popularity order, records them as the version's next revision (serving processes load only those),
+    and clears the markers it read. Everything is computed before a short transaction, which writes only
+    if the version is still active at the revision it read; otherwise the markers stay for the next run.
+
+    Any other algorithm (a full refit: EASE, RP3beta) is left to the scheduled retrain
+    (RECSITE_RETRAIN_SECONDS), which clears the markers; meanwhile the rater's own list changes at once,
+    since a user's list is scored from their ratings as they are now. A `requested` run (the task behind
+    `model_refresh_request`) first clears the request flag. Returns None when nothing is marked, no
+    version is active (`train` builds the first one), the active algorithm cannot refresh, or another
+    refresh or training came first.
     """
     if requested:
         cache.delete(REFRESH_REQUESTED_KEY)
     started = time.monotonic()
+    version = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+    marked = list(DirtyItem.objects.values_list("item_id", "marked"))
+    if version is None or not marked or not issubclass(recommender_class(version.algorithm), Refreshable):
+        return None
+    if not ItemColumn.objects.filter(version=version).exists():
+        logger.warning("model v%s keeps no item columns (trained before they were kept): retraining", version.pk)
+        model_train(algorithm=version.algorithm)
+        return None
+    change = _change_compute(version, dirty_pks=np.unique([pk for pk, _ in marked]))
     with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
-        marked = list(DirtyItem.objects.values_list("item_id", "marked"))
-        if version is None or not marked or not issubclass(recommender_class(version.algorithm), Refreshable):
-            return None
-        triples = rating_triples()  # after the markers: every marker read has its rating in here
-        user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
-        item_ids, item_idx = np.unique(triples[:, 1].astype(np.int64), return_inverse=True)
-        recommender = recommender_class(version.algorithm)
-        params = params_for(recommender, version.params)
-        stored = np.array(
-            ItemNeighbor.objects.filter(version=version).values_list("item_id", "neighbor_id", "score"),
-            dtype=np.float64,
-        ).reshape(-1, 3)
-        old = _neighbors_on(item_ids, stored)
-        dirty, found = _positions(item_ids, [pk for pk, _ in marked])
-        dirty = dirty[found]
-        model = recommender.from_lists(params=params, lists=old, popular=np.arange(len(item_ids)))
-        model = model.refreshed(user_idx, item_idx, triples[:, 2], n_users=len(user_ids), dirty=dirty)
-        difference = (model.lists - old).tocoo()
-        changed = set(item_ids[np.unique(difference.row[difference.data != 0])].tolist())
-        changed |= set(stored[:, 0].astype(np.int64).tolist()) - set(item_ids.tolist())  # no ratings left
-        ItemNeighbor.objects.filter(version=version, item_id__in=changed).delete()
-        fresh = model.lists.tocoo()
-        rewrite = np.isin(item_ids[fresh.row], list(changed))
-        rows_insert(
-            model=ItemNeighbor,
-            fields=("version_id", "item_id", "neighbor_id", "score"),
-            rows=list(
-                zip(
-                    [version.pk] * int(rewrite.sum()),
-                    item_ids[fresh.row[rewrite]].tolist(),
-                    item_ids[fresh.col[rewrite]].tolist(),
-                    fresh.data[rewrite].astype(float).tolist(),
-                    strict=True,
-                )
-            ),
+        current = ModelVersion.objects.select_for_update().filter(
+            pk=version.pk, status=ModelVersion.Status.ACTIVE, revision=version.revision
         )
-        version.popular_item_ids = item_ids[model.popular].tolist()
-        version.n_users, version.n_items, version.n_ratings = len(user_ids), len(item_ids), len(triples)
-        version.n_neighbors = fresh.nnz
-        version.revision += 1
-        version.refreshed_at = timezone.now()
-        version.save(
-            update_fields=[
-                "popular_item_ids", "n_users", "n_items", "n_ratings", "n_neighbors", "revision", "refreshed_at"
-            ]
-        )  # fmt: skip
+        if not current.exists():
+            transaction.on_commit(model_refresh_request, robust=True)
+            return None
+        _change_write(version, change)
         dirty_markers_clear(marked=marked)
+        if len(change.unknown):
+            items_mark_dirty(item_ids=change.unknown.tolist())
     return RefreshResult(
         version_id=version.pk,
         revision=version.revision,
         dirty_items=len(marked),
-        changed_items=len(changed),
+        changed_items=len(change.changed),
         seconds=time.monotonic() - started,
     )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What one refresh writes, computed before its transaction (item pks throughout)."""
+
+    changed: np.ndarray  # items whose lists it rewrites
+    lists: tuple[np.ndarray, np.ndarray, np.ndarray]  # their new (item, neighbour, score) rows
+    floors: np.ndarray  # of the changed items' new lists
+    dirty: np.ndarray  # the marked items, with their new columns:
+    columns: Columns
+    popular: list[int]
+    unknown: np.ndarray  # rated items with no stored column that no marker named: marked for the next run
+    neighbors_added: int
+    ratings_added: int
+
+
+def _change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> _Change:
+    recommender = recommender_class(version.algorithm)
+    params = params_for(recommender, version.params)
+    ratings = raters_ratings(dirty_pks.tolist())
+    items = np.union1d(ratings.item_ids, dirty_pks)
+    user_ids, user_idx = np.unique(ratings.user_ids, return_inverse=True)
+    known, norms, floors, counts = _columns_of(version, items)
+    fresh, columns = recommender.dirty_rows(
+        params, user_idx, np.searchsorted(items, ratings.item_ids), ratings.values.astype(np.float64),
+        n_users=len(user_ids), n_items=len(items), norms=norms, dirty=np.searchsorted(items, dirty_pks),
+    )  # fmt: skip
+    fresh_rows, fresh_cols, fresh_scores = fresh
+    # Lists the change can reach: the marked items' own, those they are on, those their similarities enter.
+    entering = items[fresh_cols[fresh_scores >= floors[fresh_cols]]]
+    rows_pks = np.union1d(np.union1d(dirty_pks, entering), _lists_on(version, dirty_pks))
+    old_items, old_neighbours, old_scores = _lists_of(version, rows_pks)
+    index = np.union1d(np.union1d(items, old_items), old_neighbours)
+    at = np.searchsorted(index, items)
+    n = len(index)
+    old = sp.csr_matrix(
+        (old_scores, (np.searchsorted(index, old_items), np.searchsorted(index, old_neighbours))), shape=(n, n)
+    )
+    rows = np.searchsorted(index, rows_pks)
+    new = recommender.lists_merged(
+        params, old, (at[fresh_rows], at[fresh_cols], fresh_scores), np.isin(index, dirty_pks), rows
+    )
+    changed = rows[_rows_differing(old, new, rows)]
+    rewritten = new[changed].tocoo()
+    return _Change(
+        changed=index[changed],
+        lists=(index[changed][rewritten.row], index[rewritten.col], rewritten.data),
+        floors=list_floors(new[changed], k=params.k),
+        dirty=dirty_pks,
+        columns=columns,
+        popular=_popular_after(version, dirty_pks, columns, prior=params.popularity_prior),
+        unknown=items[~known & ~np.isin(items, dirty_pks)],
+        neighbors_added=new[changed].nnz - old[changed].nnz,
+        ratings_added=int(columns.counts.sum() - counts[np.searchsorted(items, dirty_pks)].sum()),
+    )
+
+
+def _change_write(version: ModelVersion, change: _Change) -> None:
+    ItemNeighbor.objects.filter(version=version, item_id__in=change.changed.tolist()).delete()
+    items, neighbours, scores = change.lists
+    rows_insert(
+        model=ItemNeighbor,
+        fields=("version_id", "item_id", "neighbor_id", "score"),
+        rows=list(
+            zip(
+                [version.pk] * len(items),
+                items.tolist(),
+                neighbours.tolist(),
+                scores.astype(float).tolist(),
+                strict=True,
+            )
+        ),
+    )
+    rated = change.columns.counts > 0
+    ItemColumn.objects.filter(version=version, item_id__in=change.dirty[~rated].tolist()).delete()
+    ItemColumn.objects.bulk_create(
+        [
+            ItemColumn(version=version, item_id=int(pk), norm=float(norm), ratings=int(count), rating_sum=float(total))
+            for pk, norm, count, total in zip(
+                change.dirty[rated], change.columns.norms[rated], change.columns.counts[rated],
+                change.columns.sums[rated], strict=True,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["version", "item"],
+        update_fields=["norm", "ratings", "rating_sum"],
+    )  # fmt: skip
+    floors = dict(zip(change.changed.tolist(), change.floors.tolist(), strict=True))
+    columns = list(ItemColumn.objects.filter(version=version, item_id__in=list(floors)).only("pk", "item_id"))
+    for column in columns:
+        column.floor = floors[column.item_id]
+    ItemColumn.objects.bulk_update(columns, ["floor"], batch_size=500)
+    version.revision += 1
+    version.popular_item_ids = change.popular
+    version.n_items = len(change.popular)
+    version.n_neighbors += change.neighbors_added
+    version.n_ratings += change.ratings_added
+    version.refreshed_at = timezone.now()
+    version.save(update_fields=["popular_item_ids", "n_items", "n_neighbors", "n_ratings", "revision", "refreshed_at"])
+    ModelRevision.objects.create(version=version, revision=version.revision, changed_item_ids=change.changed.tolist())
+    ModelRevision.objects.filter(version=version, revision__lte=version.revision - REVISIONS_KEPT).delete()
+
+
+def _columns_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Over `items` (sorted pks): whether the version keeps a column for each, and its norm, its list's
+    floor and its count of ratings (0 where none is kept)."""
+    match, params = sql_in("item_id", items.tolist())
+    pks, *stored = arrays_select(
+        sql="SELECT CAST(item_id AS BIGINT), CAST(norm AS REAL), CAST(floor AS DOUBLE PRECISION), "
+        f"CAST(ratings AS BIGINT) FROM {ItemColumn._meta.db_table} WHERE version_id = %s AND {match}",
+        params=[version.pk, *params],
+        dtypes=("i8", "f4", "f8", "i8"),
+    )
+    at = np.searchsorted(items, pks)
+    known = np.zeros(len(items), dtype=bool)
+    known[at] = True
+    spread = [np.zeros(len(items), dtype=column.dtype) for column in stored]
+    for target, column in zip(spread, stored, strict=True):
+        target[at] = column
+    return known, *spread
+
+
+def _lists_on(version: ModelVersion, items: np.ndarray) -> np.ndarray:
+    """The items whose lists hold one of `items`."""
+    match, params = sql_in("neighbor_id", items.tolist())
+    (found,) = arrays_select(
+        sql=f"SELECT DISTINCT CAST(item_id AS BIGINT) FROM {ItemNeighbor._meta.db_table} "
+        f"WHERE version_id = %s AND {match}",
+        params=[version.pk, *params],
+        dtypes=("i8",),
+    )
+    return found
+
+
+def _lists_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored (item, neighbour, score) rows of `items`' lists."""
+    match, params = sql_in("item_id", items.tolist())
+    return tuple(
+        arrays_select(
+            sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "
+            f"FROM {ItemNeighbor._meta.db_table} WHERE version_id = %s AND {match}",
+            params=[version.pk, *params],
+            dtypes=("i8", "i8", "f4"),
+        )
+    )
+
+
+def _rows_differing(old: sp.csr_matrix, new: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """Mask over `rows`: whose entries (neighbours or scores) differ between `old` and `new`."""
+    old, new = old[rows].tocsr(), new[rows].tocsr()
+    old.sort_indices()
+    new.sort_indices()
+    sizes_old, sizes_new = np.diff(old.indptr), np.diff(new.indptr)
+    differ = sizes_old != sizes_new
+    same_size = np.flatnonzero(~differ & (sizes_old > 0))
+    for row in same_size.tolist():
+        a, b = slice(old.indptr[row], old.indptr[row + 1]), slice(new.indptr[row], new.indptr[row + 1])
+        differ[row] = not (np.array_equal(old.indices[a], new.indices[b]) and np.array_equal(old.data[a], new.data[b]))
+    return differ
+
+
+def _popular_after(version: ModelVersion, dirty: np.ndarray, columns: Columns, *, prior: float) -> list[int]:
+    """The popularity order over every rated item, with the marked items' new counts and sums: one read of
+    the stored counts (a row per item, not per rating)."""
+    pks, counts, sums = arrays_select(
+        sql="SELECT CAST(item_id AS BIGINT), CAST(ratings AS BIGINT), CAST(rating_sum AS DOUBLE PRECISION) "
+        f"FROM {ItemColumn._meta.db_table} WHERE version_id = %s",
+        params=[version.pk],
+        dtypes=("i8", "i8", "f8"),
+    )
+    others = ~np.isin(pks, dirty)
+    pks = np.concatenate([pks[others], dirty])
+    counts = np.concatenate([counts[others], columns.counts])
+    sums = np.concatenate([sums[others], columns.sums])
+    order = np.argsort(pks)
+    pks, counts, sums = pks[order], counts[order], sums[order]
+    ranked = popularity_order(popularity_from_sums(counts, sums, prior=prior), counts.astype(np.float64))
+    return pks[ranked[counts[ranked] > 0]].tolist()
 
 
 def model_refresh_sweep() -> RefreshResult | ModelVersion | None:
@@ -149,24 +310,3 @@ def model_refresh_sweep() -> RefreshResult | ModelVersion | None:
     if not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
         return model_train() if Rating.objects.exists() else None
     return model_refresh()
-
-
-def _neighbors_on(item_ids: np.ndarray, stored: np.ndarray) -> sp.csr_matrix:
-    """Stored (item pk, neighbour pk, score) rows as a matrix over the index `item_ids` (sorted pks);
-    rows of items no longer in it are dropped."""
-    n = len(item_ids)
-    rows, row_found = _positions(item_ids, stored[:, 0])
-    cols, col_found = _positions(item_ids, stored[:, 1])
-    present = row_found & col_found
-    return sp.csr_matrix(
-        (stored[present, 2].astype(np.float32), (rows[present], cols[present])), shape=(n, n), dtype=np.float32
-    )
-
-
-def _positions(item_ids: np.ndarray, pks) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of `pks` in the sorted `item_ids`, and which of them are there at all."""
-    pks = np.asarray(pks, dtype=np.int64)
-    if not len(item_ids):
-        return np.zeros(len(pks), dtype=np.int64), np.zeros(len(pks), dtype=bool)
-    positions = np.minimum(np.searchsorted(item_ids, pks), len(item_ids) - 1)
-    return positions, item_ids[positions] == pks

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,10 +18,11 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from common.bulk import rows_insert
+from recengine.knn import list_floors
 from recengine.model import block_bounds
 from recengine.recommender import Recommender, SplitFit, UnknownAlgorithmError, params_for, recommender_class
-from recommendations.models import DirtyItem, ItemNeighbor, ModelVersion, TrainingRun
-from recommendations.selectors import rating_triples
+from recommendations.models import DirtyItem, ItemColumn, ItemNeighbor, ModelVersion, TrainingRun
+from recommendations.selectors import rating_arrays
 from recommendations.signals import model_version_activated
 
 logger = logging.getLogger(__name__)
@@ -231,12 +233,12 @@ class _IndexedRatings:
 
 def _ratings_indexed() -> _IndexedRatings:
     """Every rating, on dense user and item indices."""
-    triples = rating_triples()
-    if not len(triples):
+    ratings = rating_arrays()
+    if not len(ratings):
         raise NothingToTrainError("there are no ratings to train on (import some: manage.py import_movielens)")
-    user_ids, user_idx = np.unique(triples[:, 0].astype(np.int64), return_inverse=True)
-    item_ids, item_idx = np.unique(triples[:, 1].astype(np.int64), return_inverse=True)
-    return _IndexedRatings(user_idx, item_idx, triples[:, 2], len(user_ids), item_ids)
+    user_ids, user_idx = np.unique(ratings.user_ids, return_inverse=True)
+    item_ids, item_idx = np.unique(ratings.item_ids, return_inverse=True)
+    return _IndexedRatings(user_idx, item_idx, ratings.values.astype(np.float64), len(user_ids), item_ids)
 
 
 def _version_save(
@@ -280,6 +282,8 @@ def _version_save(
                     )
                 ),
             )
+            if getattr(model, "columns", None) is not None:
+                item_columns_write(version=version, item_ids=item_ids, columns=model.columns, lists=model.lists)
         model_version_activate(version=version)
     except BaseException:
         version.delete()
@@ -289,6 +293,26 @@ def _version_save(
     version.save(update_fields=["metrics"])
     model_version_activated.send(sender=ModelVersion, version=version)
     return version
+
+
+def item_columns_write(*, version: ModelVersion, item_ids: np.ndarray, columns, lists: sp.csr_matrix) -> None:
+    """Store a fit's per-item `columns` (recengine.model.Columns on the index `item_ids`) and each list's
+    floor with `version`, for the refresh by change."""
+    rows_insert(
+        model=ItemColumn,
+        fields=("version_id", "item_id", "norm", "ratings", "rating_sum", "floor"),
+        rows=list(
+            zip(
+                [version.pk] * len(item_ids),
+                item_ids.tolist(),
+                np.asarray(columns.norms, dtype=float).tolist(),
+                np.asarray(columns.counts, dtype=np.int64).tolist(),
+                np.asarray(columns.sums, dtype=float).tolist(),
+                list_floors(lists, k=version.params.get("k", 0)).tolist(),
+                strict=True,
+            )
+        ),
+    )
 
 
 def dirty_markers_clear(*, marked: list[tuple[int, object]]) -> None:

@@ -1,6 +1,7 @@
 """Accounts, tokens, health and the schema; the auth matrix over every endpoint."""
 
 import json
+import os
 
 import pytest
 from django.core.management import call_command
@@ -82,10 +83,14 @@ def test_health_reports_each_service_and_no_secrets(monitor, clean_cache):
 
     assert response.status_code == 200
     body = response.json()
+    process = body.pop("process")
     assert body == {
         "status": "ok", "database": "ok", "cache": "ok", "broker": "ok", "model_version": None, "model_revision": None,
         "pending_reasons": 0, "reasons": {"generated": 0, "template": 0, "rejected": 0}, "refresh_lag_seconds": 0.0,
     }  # fmt: skip
+    assert process["pid"] == os.getpid()
+    assert 0 < process["rss_mb"] <= process["peak_rss_mb"]
+    assert set(process["model_loads"]) == set(process["vector_loads"]) == {"full", "changes"}
     assert "redis://" not in response.content.decode()
 
 
