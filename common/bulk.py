@@ -59,32 +59,59 @@ def arrays_copy(*, cursor, table: str, columns: Sequence[str], blocks: Iterable[
 def arrays_select(*, sql: str, params: Sequence = (), dtypes: Sequence[str]) -> list[np.ndarray]:
     """The rows of a query as one numpy array per column, of `dtypes` ("i4", "i8", "f4", "f8").
 
-    On PostgreSQL the query's answer streams through COPY's binary format, parsed by numpy in one go: no
-    Python object per row, so millions of rows cost their bytes and not gigabytes of tuples. The query must
-    give exactly those types and no NULLs: cast with `CAST(x AS BIGINT)` (i8), `INTEGER` (i4), `REAL` (f4)
-    or `DOUBLE PRECISION` (f8), which SQLite reads too. Elsewhere (SQLite) the rows are fetched.
+    On PostgreSQL the server packs the rows into arrays, ARRAY_CHUNK rows to a row of the answer, which
+    comes back in COPY's binary format and is parsed by numpy: no Python object per row (libpq hands a COPY
+    over one row at a time, so a row per rating would cost a Python call each), and millions of rows cost
+    their bytes, not gigabytes of tuples. The query must give exactly those types and no NULLs: cast with
+    `CAST(x AS BIGINT)` (i8), `INTEGER` (i4), `REAL` (f4) or `DOUBLE PRECISION` (f8), which SQLite reads
+    too. Elsewhere (SQLite) the rows are fetched.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return [np.array([row[n] for row in rows], dtype=dtype) for n, dtype in enumerate(dtypes)]
-    layout = [("fields", ">i2")]
-    for n, dtype in enumerate(dtypes):
-        layout += [(f"size{n}", ">i4"), (f"value{n}", ">" + dtype)]
+    columns = ", ".join(f"c{n}" for n in range(len(dtypes)))
+    packed = ", ".join(f"array_agg(c{n})" for n in range(len(dtypes)))
+    chunked = (
+        f"SELECT {packed} FROM (SELECT *, (row_number() OVER ()) / {ARRAY_CHUNK} AS chunk "
+        f"FROM ({sql}) AS query ({columns})) AS numbered GROUP BY chunk"
+    )
     data = bytearray()
     with connection.cursor() as cursor:
         # COPY takes no bound parameters: psycopg writes them into the statement, quoted, on this side.
-        statement = ClientCursor(connection.connection).mogrify(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params)
+        statement = ClientCursor(connection.connection).mogrify(f"COPY ({chunked}) TO STDOUT (FORMAT BINARY)", params)
         with cursor.copy(statement) as copy:
             for block in copy:
                 data += block
-    body = memoryview(data)[len(_COPY_SIGNATURE) : len(data) - len(_COPY_TRAILER)]
-    rows = np.frombuffer(body, dtype=np.dtype(layout))
-    for n, dtype in enumerate(dtypes):
-        if len(rows) and not (rows[f"size{n}"] == np.dtype(dtype).itemsize).all():
-            raise ValueError(f"column {n} of the query is not {dtype} throughout (a NULL, or another type)")
-    return [rows[f"value{n}"].astype(dtype) for n, dtype in enumerate(dtypes)]
+    parts: list[list[np.ndarray]] = [[] for _ in dtypes]
+    at, end = len(_COPY_SIGNATURE), len(data) - len(_COPY_TRAILER)
+    while at < end:
+        at += 2  # the row's field count
+        for n, dtype in enumerate(dtypes):
+            size = int.from_bytes(data[at : at + 4], "big", signed=True)
+            parts[n].append(_array_values(memoryview(data)[at + 4 : at + 4 + size], dtype))
+            at += 4 + size
+    return [
+        np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
+        for chunks, dtype in zip(parts, dtypes, strict=True)
+    ]
+
+
+# Rows per array in arrays_select's answer: a few MB each, far below PostgreSQL's 1 GB per value.
+ARRAY_CHUNK = 200_000
+_ARRAY_HEADER = 20  # a one-dimensional array: dimensions, flags, element type, length, lower bound
+
+
+def _array_values(array: memoryview, dtype: str) -> np.ndarray:
+    """The elements of a one-dimensional array in PostgreSQL's binary format (each a length and a value)."""
+    layout = np.dtype([("size", ">i4"), ("value", ">" + dtype)])
+    length = int.from_bytes(array[12:16], "big", signed=True)
+    body = array[_ARRAY_HEADER:]
+    elements = np.frombuffer(body, dtype=layout) if len(body) == length * layout.itemsize else None
+    if elements is None or not (elements["size"] == np.dtype(dtype).itemsize).all():
+        raise ValueError(f"a column of the query is not {dtype} throughout (a NULL, or another type)")
+    return elements["value"].astype(dtype)
 
 
 def sql_in(column: str, values: Sequence[int]) -> tuple[str, list]:
