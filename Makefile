@@ -13,34 +13,41 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: demo worker install install-dev test lint format bench audit clean
 
+# pip says what it collects, downloads and installs, a line each (its bars only on a terminal).
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
+
 $(PY):
+	@echo "creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PIP) --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "installing requirements.txt into $(VENV) (the first time: about 2 GB, a few minutes)"
+	$(PIP) -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@echo "installing requirements-dev.txt into $(VENV)"
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The embedded default (SQLite; set-up steps run in this process) unless DATABASE_URL / REDIS_URL are set.
-# A Celery worker for both queues (with beat) runs beside the site and stops with it, on the broker that
-# is configured, or with none on a broker in files under var/broker (RECSITE_FILE_BROKER), so reasons are
-# written in the background and no page waits on the generator, which set-up has already prepared.
+# The embedded default (SQLite under var/) unless DATABASE_URL / REDIS_URL are set. A Celery worker for both
+# queues (with beat) runs beside the site and stops with it, on the broker that is configured, or with none
+# on a broker in files under var/broker (RECSITE_FILE_BROKER), so reasons are written in the background and
+# no page waits on the generator, which set-up has already prepared. `manage.py demo` writes .env (debug on,
+# a random secret key, that broker), so that the README's commands run as printed in a new shell.
 demo: export DJANGO_DEBUG ?= true
+demo: export RECSITE_FILE_BROKER ?= $(if $(REDIS_URL)$(CELERY_BROKER_URL),,$(abspath $(or $(RECSITE_VAR_DIR),var)/broker))
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 	$(PY) manage.py train
-	$(PY) manage.py embed_items
+	$(PY) manage.py embed_items --here
 	$(PY) manage.py prepare_generator
-	@if [ -z "$$REDIS_URL$$CELERY_BROKER_URL" ]; then export RECSITE_FILE_BROKER=$${RECSITE_VAR_DIR:-var}/broker; fi; \
-	echo "starting a Celery worker for the default and llm queues (log: var/worker.log)"; \
+	@echo "starting a Celery worker for the default and llm queues (log: var/worker.log)"; \
 	RECSITE_LLM_WORKER=true $(VENV)/bin/celery -A recsite worker -Q default,llm -c 1 --beat \
 		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

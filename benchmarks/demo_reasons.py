@@ -43,6 +43,7 @@ def main() -> None:
             key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "CELERY_"))
         }
         env |= {"DJANGO_DEBUG": "true", "RECSITE_VAR_DIR": f"{tmp}/var", "MOVIELENS_PATH": args.data}
+        env["RECSITE_ENV_FILE"] = ""  # read no .env, and have the demo write none for this throwaway install
         if GGUF.is_file():
             env["RECSITE_GENERATOR_PATH"] = str(GGUF)
         setup = time.perf_counter()

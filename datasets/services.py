@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import Category, Item
+from catalog.models import Category, Item, title_search_key
 from catalog.services import catalogue_changed
 from common.bulk import rows_insert
 from datasets import copy_import
@@ -69,7 +69,7 @@ def dataset_import(
         if connection.vendor == "postgresql":
             counts = _import_by_copy(Path(path), source, progress)
         else:
-            counts = _import_by_orm(Path(path), source, show_progress)
+            counts = _import_by_orm(Path(path), source, show_progress, progress)
     except OSError as exc:
         raise DatasetError(Path(exc.filename or path).name, f"cannot be read ({exc.strerror})") from None
     return ImportSummary(**counts, seconds=time.monotonic() - started)
@@ -96,22 +96,26 @@ def _import_by_copy(path: Path, source: str | None, progress: Progress) -> dict:
     }  # fmt: skip
 
 
-def _import_by_orm(path: Path, source: str | None, show_progress: bool) -> dict:
+def _import_by_orm(path: Path, source: str | None, show_progress: bool, progress: Progress) -> dict:
     """Parse and validate all of it, then write it through the ORM in one transaction."""
-    dataset = read_dataset(path, source=source, show_progress=show_progress)
+    with progress.timed(f"{path}: reading and checking"):
+        dataset = read_dataset(path, source=source, show_progress=show_progress)
+    ratings = dataset.ratings
     with transaction.atomic():
-        category_pks, categories_created = _categories_ensure(dataset.items)
-        item_counts, item_pks = _items_upsert(dataset.source, dataset.items, category_pks)
-        ratings = dataset.ratings
+        with progress.timed(f"items: writing {len(dataset.items):,}", count=len(dataset.items), unit="items"):
+            category_pks, categories_created = _categories_ensure(dataset.items)
+            item_counts, item_pks = _items_upsert(dataset.source, dataset.items, category_pks)
         usernames = [f"{dataset.source}-{key}" for key in ratings.user_keys]
-        user_pks, users_created = _users_ensure(dataset.source, usernames)
-        rating_counts = rating_bulk_upsert(
-            user_ids=user_pks[ratings.user_idx] if len(user_pks) else np.zeros(0, np.int64),
-            item_ids=item_pks[ratings.item_idx],
-            values=ratings.values,
-            timestamps=ratings.timestamps,
-            show_progress=show_progress,
-        )
+        with progress.timed(f"users: ensuring {len(usernames):,}", count=len(usernames), unit="users"):
+            user_pks, users_created = _users_ensure(dataset.source, usernames)
+        with progress.timed(f"ratings: writing {len(ratings.values):,}", count=len(ratings.values), unit="ratings"):
+            rating_counts = rating_bulk_upsert(
+                user_ids=user_pks[ratings.user_idx] if len(user_pks) else np.zeros(0, np.int64),
+                item_ids=item_pks[ratings.item_idx],
+                values=ratings.values,
+                timestamps=ratings.timestamps,
+                show_progress=show_progress,
+            )
         catalogue_changed(item_ids=item_pks.tolist())
     return {
         "format": dataset.format, "source": dataset.source, "items": item_counts,
@@ -151,6 +155,7 @@ def _items_upsert(
     for parsed in items:
         fields = {
             "title": parsed.title,
+            "search_title": title_search_key(parsed.title),
             "year": parsed.year,
             "keywords": parsed.keywords,
             "external_ids": parsed.external_ids,

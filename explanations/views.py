@@ -16,11 +16,11 @@ from explanations.api import explanation_url
 from explanations.services import explanations_request_page
 from language.parsed import ParsedIntent
 from recommendations.api import MAX_INTENT
-from recommendations.selectors import recommendations_for_user
+from recommendations.selectors import CONVERSATION_SESSION_KEY, recommendations_for_user
 from recommendations.services.conversations import conversation_turn
 
 HOME_ITEMS = 12
-SESSION_KEY = "conversation"
+SESSION_KEY = CONVERSATION_SESSION_KEY  # the item page reads it too (the reason it was recommended with)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ class FeedbackKind(models.TextChoices):
 
 
 class FeedbackEvent(models.Model):
-    """A user's reaction to an item or to the reason shown for it. Append-only: the history is kept."""
+    """A user's reaction to an item or to the reason shown for it. Kept as given, except that an undo
+    (feedback.services.feedback_undo) deletes that user's reactions of its kind to the item, and a like and a
+    dislike replace each other."""
 
     Kind = FeedbackKind
 

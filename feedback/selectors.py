@@ -13,6 +13,14 @@ def rating_value_for(*, user, item: Item) -> Decimal | None:
     return Rating.objects.filter(user=user, item=item).values_list("value", flat=True).first()
 
 
+def reactions_for(*, user, item: Item) -> set[str]:
+    """The kinds of the user's reactions to the item itself (like, dislike, not interested), one query."""
+    if user is None or not user.is_authenticated:
+        return set()
+    kinds = (FeedbackEvent.Kind.LIKE, FeedbackEvent.Kind.DISLIKE, FeedbackEvent.Kind.NOT_INTERESTED)
+    return set(FeedbackEvent.objects.filter(user=user, item=item, kind__in=kinds).values_list("kind", flat=True))
+
+
 def rating_list_for(*, user) -> QuerySet[Rating]:
     """The user's ratings, newest first, with their items and the items' categories."""
     return (

@@ -137,7 +137,8 @@ def feedback_record(*, user, item: Item, kind: str, explanation=None) -> Feedbac
     once; `feedback_recorded` lets the floors above act on it in the same transaction (the explanations app
     replaces a generated reason found unhelpful with the template written from the same facts).
     Reactions about a reason (an Explanation) must name it, a reason for this item that the user was shown
-    (reasons_shown_record); a second vote of the same kind on it returns the first.
+    (reasons_shown_record); a second vote of the same kind on it returns the first. Like and dislike
+    exclude each other: recording one takes back the other (feedback_undo takes back either).
     """
     if kind not in FeedbackEvent.Kind.values:
         raise ValidationError({"kind": [f"{kind!r} is not one of: {', '.join(FeedbackEvent.Kind.values)}."]})
@@ -153,9 +154,29 @@ def feedback_record(*, user, item: Item, kind: str, explanation=None) -> Feedbac
             return voted  # one vote per user and reason counts
     _require_active(item)
     with transaction.atomic():
+        if kind in OPPOSITE:  # a like withdraws a dislike of the same item, and the other way round
+            FeedbackEvent.objects.filter(user=user, item=item, kind=OPPOSITE[kind]).delete()
         event = FeedbackEvent.objects.create(user=user, item=item, kind=kind, explanation=explanation)
         feedback_recorded.send(sender=FeedbackEvent, event=event)
     return event
+
+
+# The reactions to an item itself that its page offers, each of which the user may take back.
+UNDOABLE = (FeedbackEvent.Kind.LIKE, FeedbackEvent.Kind.DISLIKE, FeedbackEvent.Kind.NOT_INTERESTED)
+OPPOSITE = {FeedbackEvent.Kind.LIKE: FeedbackEvent.Kind.DISLIKE, FeedbackEvent.Kind.DISLIKE: FeedbackEvent.Kind.LIKE}
+
+
+def feedback_undo(*, user, item: Item, kind: str) -> int:
+    """Take back the user's own like, dislike or "not interested" of `item`; returns how many events went.
+
+    The reaction's events are deleted, not marked: an undone "not interested" or dislike no longer hides the
+    item, and the next list (computed per request from the events, nothing cached) may show it again. Votes
+    on reasons are not undone here (they count once per user and reason).
+    """
+    if kind not in UNDOABLE:
+        raise ValidationError({"kind": [f"{kind!r} cannot be undone: only {', '.join(UNDOABLE)}."]})
+    deleted, _ = FeedbackEvent.objects.filter(user=user, item=item, kind=kind).delete()
+    return deleted
 
 
 def _rating_value(value) -> Decimal:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("items/<int:pk>/rate/", views.item_rate, name="item-rate"),
     path("items/<int:pk>/rating/delete/", views.item_rating_delete, name="item-rating-delete"),
     path("items/<int:pk>/feedback/", views.item_feedback, name="item-feedback"),
+    path("items/<int:pk>/feedback/undo/", views.item_feedback_undo, name="item-feedback-undo"),
 ]

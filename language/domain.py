@@ -86,7 +86,23 @@ class Domain:
         if not self.trailing_articles:
             return title
         articles = "|".join(map(re.escape, self.trailing_articles))
-        return re.sub(rf"^(.+?), ({articles})(?=$| \()", r"\2 \1", title)
+        # An elided article joins its word: "Avventura, L'" -> "L'Avventura".
+        return re.sub(
+            rf"^(.+?), ({articles})(?=$| \()",
+            lambda m: m[2] + ("" if m[2].endswith(("'", "\u2019")) else " ") + m[1],
+            title,
+        )
+
+    def without_article(self, title: str) -> str:
+        """A title in reading order without its leading article, as a search compares titles: "The
+        Shawshank", "Shawshank Redemption, The" -> "Shawshank..."; unchanged when nothing would be left."""
+        natural = self.natural_title(title.strip())
+        for article in sorted(self.trailing_articles, key=len, reverse=True):
+            elided = article.endswith(("'", "\u2019"))
+            head, rest = natural[: len(article)], natural[len(article) :]
+            if head.casefold() == article.casefold() and (elided or rest[:1].isspace()) and rest.strip():
+                return rest.strip()
+        return natural
 
 
 @cache

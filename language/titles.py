@@ -7,6 +7,7 @@ title written the usual ways ("The Matrix", "Matrix", "Star Wars" for "Star Wars
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -51,6 +52,20 @@ def title_key(text: str) -> str:
     if len(words) > 1 and words[0] in ARTICLES:
         words = words[1:]
     return " ".join(words)
+
+
+# Letters NFKD leaves whole: folded by hand so "Bjørn" is found as "bjorn".
+_UNFOLDED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"})
+
+
+def search_key(text: str) -> str:
+    """How the catalogue search compares a title and what is searched for: case and accents folded
+    ("Amélie": "amelie"), "&" as "and", apostrophes dropped ("Schindler's": "schindlers"), any other
+    run of punctuation or spaces one space. Either side's words must then be found in the other's."""
+    folded = unicodedata.normalize("NFKD", text.casefold()).translate(_UNFOLDED)
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    plain = re.sub(r"['\u2019\u2018`]", "", plain.replace("&", " and "))
+    return " ".join(re.findall(r"[^\W_]+", plain))
 
 
 class TitleIndex:

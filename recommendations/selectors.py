@@ -44,6 +44,10 @@ class RecommendationList(list):
         self.conversation: str | None = None  # the conversation this list answers, if any
 
 
+# Where the site keeps the id of the user's conversation (their last request in words, explanations.views).
+CONVERSATION_SESSION_KEY = "conversation"
+
+
 @dataclass(frozen=True)
 class SimilarItem:
     item: Item

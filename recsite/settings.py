@@ -17,9 +17,11 @@ from kombu import Queue
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    # Values already in the process environment win over the file.
-    env.read_env(BASE_DIR / ".env")
+# Development settings in a file (`manage.py demo` writes one with a random key); the process environment
+# wins over it. RECSITE_ENV_FILE names another file, or none when empty (the tests: they say every setting).
+ENV_FILE = os.environ.get("RECSITE_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -138,12 +140,14 @@ if not REDIS_URL and RECSITE_FILE_BROKER:
 elif not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or ("filesystem://" if RECSITE_FILE_BROKER else ""))
+# The in-process transports name a host they never use: kombu warns on every connection to one without.
+FILE_BROKER_URL = "filesystem://localhost/"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or (FILE_BROKER_URL if RECSITE_FILE_BROKER else ""))
 # No broker: run tasks in-process, so the embedded default works with nothing installed.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
 
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -167,11 +171,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Task priorities on Redis (0 first): the reasons users look at before those written ahead.
     "queue_order_strategy": "priority",
 }
-if CELERY_BROKER_URL == "filesystem://":  # messages are files: the site writes them, the worker takes them
+if CELERY_BROKER_URL == FILE_BROKER_URL:  # messages are files: the site writes them, the worker takes them
     (Path(RECSITE_FILE_BROKER) / "queue").mkdir(parents=True, exist_ok=True)
+    (Path(RECSITE_FILE_BROKER) / "control").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= dict.fromkeys(
         ("data_folder_in", "data_folder_out"), str(Path(RECSITE_FILE_BROKER) / "queue")
     )
+    # Its broadcast exchanges (remote control) too: by default kombu writes them under ./control.
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(Path(RECSITE_FILE_BROKER) / "control")
 # `default` for database work, `llm` for model inference (run those workers on the GPU host).
 CELERY_TASK_QUEUES = (
     Queue("default", routing_key="default"),

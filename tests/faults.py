@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.processes import REPO, SETTINGS_VARIABLES
+from tests.processes import REPO, bare_environ
 
 SECRET_KEY = "fault-runs-only-secret-key-not-used-anywhere-else-0123456789abcdef"
 
@@ -125,7 +125,7 @@ class PrivateRedis:
 def app_env(postgres: "PrivatePostgres", **settings: str) -> dict[str, str]:
     """The production profile (debug off, JSON logs, collected static files) on `postgres`, over plain
     HTTP on loopback."""
-    base = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS_VARIABLES)}
+    base = bare_environ()
     return {
         **base,
         "DATABASE_URL": postgres.url,

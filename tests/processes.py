@@ -10,8 +10,14 @@ REPO = Path(__file__).resolve().parents[1]
 SETTINGS_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_", "RECSITE_", "MOVIELENS_PATH")
 
 
-def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def bare_environ() -> dict[str, str]:
+    """This process's environment without any setting, and without the env file (.env) either."""
     base = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS_VARIABLES)}
+    return base | {"RECSITE_ENV_FILE": ""}
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    base = bare_environ()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
@@ -44,7 +50,7 @@ def child_env(**overrides: str) -> dict[str, str]:
 
 def celery_worker(*, queues: str, env: dict[str, str], app: str = "recsite") -> subprocess.Popen:
     """A real `celery worker` (one prefork child) consuming `queues`."""
-    base = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS_VARIABLES)}
+    base = bare_environ()
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, "-c", "1", "--pool", "prefork",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],

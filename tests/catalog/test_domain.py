@@ -4,7 +4,7 @@ category in the admin; requests in words are understood with both, with no code 
 import pytest
 from django.urls import reverse
 
-from catalog.domain import catalogue_domain, category_vocabulary
+from catalog.domain import catalogue_domain, category_vocabulary, reading_title
 from catalog.models import CategoryAlias
 from recommendations.selectors import intent_parse
 from tests.factories import CategoryFactory
@@ -49,3 +49,17 @@ def test_the_domain_is_read_from_a_file_the_setting_names(settings, tmp_path, cl
     parsed = intent_parse("a witty novel")
     assert parsed.categories == ("Humour",)
     assert "novel" not in parsed.residual
+
+
+def test_titles_read_in_the_order_of_the_domain_the_setting_names(settings, tmp_path):
+    assert reading_title("Shawshank Redemption, The") == "The Shawshank Redemption"
+
+    books = tmp_path / "books.toml"
+    books.write_text(
+        'name = "books"\n[item]\nnoun = "book"\nkind = "novel"\nplural = "books"\n'
+        '[categories]\nlabel = "Subjects"\n[titles]\ntrailing_articles = ["Der"]\n'
+    )
+    settings.RECSITE_DOMAIN = str(books)
+
+    assert reading_title("Zauberberg, Der") == "Der Zauberberg"
+    assert reading_title("Shawshank Redemption, The") == "Shawshank Redemption, The"

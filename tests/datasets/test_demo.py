@@ -92,3 +92,63 @@ def test_demo_command_with_a_bad_movielens_path_fails_in_one_line(tmp_path, sett
     with pytest.raises(CommandError, match=r"missing: does not exist; the demo data was not loaded$"):
         call_command("demo", stdout=StringIO())
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_env_file_settings_turn_debug_on_with_a_fresh_secret_and_the_demos_file_broker(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    first = demo.env_file_settings(environ={}, file_broker="var/broker")
+    second = demo.env_file_settings(environ={}, file_broker="var/broker")
+
+    assert list(first) == ["DJANGO_DEBUG", "DJANGO_SECRET_KEY", "RECSITE_FILE_BROKER"]
+    assert first["DJANGO_DEBUG"] == "true"
+    assert len(first["DJANGO_SECRET_KEY"]) >= 50
+    assert first["DJANGO_SECRET_KEY"] != second["DJANGO_SECRET_KEY"]
+    assert first["RECSITE_FILE_BROKER"] == str(tmp_path / "var" / "broker")  # a new shell may start elsewhere
+
+
+def test_env_file_settings_remember_the_database_and_broker_the_demo_ran_on():
+    environ = {"DATABASE_URL": "postgres://me@db/demo", "REDIS_URL": "redis://cache/1", "HOME": "/home/me"}
+
+    values = demo.env_file_settings(environ=environ, file_broker="var/broker")
+
+    assert {name: values[name] for name in values if name != "DJANGO_SECRET_KEY"} == {
+        "DJANGO_DEBUG": "true", "DATABASE_URL": "postgres://me@db/demo", "REDIS_URL": "redis://cache/1",
+    }  # fmt: skip
+
+
+def test_an_env_file_is_written_for_its_owner_only_and_never_overwritten(tmp_path):
+    path = tmp_path / ".env"
+
+    assert demo.env_file_ensure(path=path, values={"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": "k1"})
+    assert not demo.env_file_ensure(path=path, values={"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k2"})
+
+    lines = path.read_text().splitlines()
+    assert [line for line in lines if not line.startswith("#")] == ["DJANGO_DEBUG=true", "DJANGO_SECRET_KEY=k1"]
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.django_db
+def test_demo_command_in_development_writes_the_env_file_once(tmp_path, settings):
+    settings.MOVIELENS_PATH = str(write_recbole(tmp_path / "ml"))
+    settings.DEBUG, settings.ENV_FILE = True, str(tmp_path / ".env")
+    first, second = StringIO(), StringIO()
+
+    call_command("demo", stdout=first)
+    written = (tmp_path / ".env").read_text()
+    call_command("demo", stdout=second)
+
+    assert f"Wrote {tmp_path / '.env'}: DJANGO_DEBUG, DJANGO_SECRET_KEY" in first.getvalue()
+    assert f"Kept {tmp_path / '.env'} as it is" in second.getvalue()
+    assert (tmp_path / ".env").read_text() == written
+    assert "DJANGO_DEBUG=true\n" in written
+
+
+@pytest.mark.django_db
+def test_demo_command_outside_development_writes_no_env_file(tmp_path, settings):
+    settings.MOVIELENS_PATH = str(write_recbole(tmp_path / "ml"))
+    settings.DEBUG, settings.ENV_FILE = False, str(tmp_path / ".env")
+
+    call_command("demo", stdout=StringIO())
+
+    assert not (tmp_path / ".env").exists()

@@ -9,6 +9,7 @@ from feedback.models import FeedbackEvent, Rating
 from feedback.services import (
     UpsertCounts,
     feedback_record,
+    feedback_undo,
     rating_bulk_upsert,
     rating_delete,
     rating_upsert,
@@ -185,3 +186,56 @@ def test_a_reason_not_shown_to_the_user_cannot_be_voted_on(taste_world, clean_ca
     with pytest.raises(ValidationError, match="you were shown for this item"):
         feedback_record(user=UserFactory(), item=films["Aliens"], kind="reason_unhelpful", explanation=explanation)
     assert not FeedbackEvent.objects.exists()
+
+
+def test_undoing_not_interested_or_dislike_brings_the_item_back_at_once(taste_world):
+    model_train()
+    user = taste_world["newcomer"]
+    shown = [r.item for r in recommendations_for_user(user=user, n=3)]
+    feedback_record(user=user, item=shown[0], kind="not_interested")
+    feedback_record(user=user, item=shown[0], kind="not_interested")  # twice: one undo takes back both
+    feedback_record(user=user, item=shown[1], kind="dislike")
+    assert not {shown[0], shown[1]} & {r.item for r in recommendations_for_user(user=user, n=10)}
+
+    assert feedback_undo(user=user, item=shown[0], kind="not_interested") == 2
+    assert feedback_undo(user=user, item=shown[1], kind="dislike") == 1
+
+    assert [r.item for r in recommendations_for_user(user=user, n=3)] == shown  # as before, no refresh needed
+    assert not FeedbackEvent.objects.filter(user=user).exists()
+
+
+def test_undo_takes_back_only_the_users_own_reaction_of_that_kind():
+    item = ItemFactory()
+    user, other = UserFactory(), UserFactory()
+    feedback_record(user=user, item=item, kind="like")
+    feedback_record(user=user, item=item, kind="not_interested")
+    feedback_record(user=other, item=item, kind="like")
+
+    assert feedback_undo(user=user, item=item, kind="like") == 1
+    assert feedback_undo(user=user, item=item, kind="like") == 0  # nothing left to undo
+
+    left = set(FeedbackEvent.objects.values_list("user_id", "kind"))
+    assert left == {(user.pk, "not_interested"), (other.pk, "like")}
+
+
+@pytest.mark.parametrize("kind", ["reason_helpful", "reason_unhelpful", "click", "love", ""])
+def test_only_likes_dislikes_and_not_interested_can_be_undone(kind):
+    event = FeedbackEvent.objects.create(user=UserFactory(), item=ItemFactory(), kind="click")
+
+    with pytest.raises(ValidationError) as error:
+        feedback_undo(user=event.user, item=event.item, kind=kind)
+
+    assert "kind" in error.value.message_dict
+    assert FeedbackEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_like_and_dislike_take_each_other_back():
+    user, item = UserFactory(), ItemFactory()
+
+    feedback_record(user=user, item=item, kind="dislike")
+    feedback_record(user=user, item=item, kind="not_interested")
+    feedback_record(user=user, item=item, kind="like")
+    assert set(FeedbackEvent.objects.values_list("kind", flat=True)) == {"like", "not_interested"}
+
+    feedback_record(user=user, item=item, kind="dislike")
+    assert set(FeedbackEvent.objects.values_list("kind", flat=True)) == {"dislike", "not_interested"}

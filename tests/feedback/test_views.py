@@ -107,3 +107,88 @@ def test_my_ratings_lists_mine_with_a_bounded_number_of_queries(client, django_a
 
 def test_my_ratings_needs_a_signed_in_user(client):
     assert client.get(reverse("feedback:my-ratings")).status_code == 302
+
+
+@pytest.mark.parametrize("kind", ["like", "dislike", "not_interested"])
+def test_each_reaction_can_be_undone_from_the_item_page(signed_in, kind):
+    client, user = signed_in
+    item = ItemFactory(title="Heat")
+    page_url = reverse("item-detail", args=[item.pk])
+    client.post(reverse("feedback:item-feedback", args=[item.pk]), {"kind": kind})
+    assert f'aria-label="Undo {kind.replace("_", " ")}"' in client.get(page_url).content.decode()
+
+    response = client.post(reverse("feedback:item-feedback-undo", args=[item.pk]), {"kind": kind})
+
+    assert response.status_code == 302
+    assert response.url == page_url
+    assert not FeedbackEvent.objects.filter(user=user).exists()
+    page = client.get(page_url).content.decode()
+    assert "Undone:" in page
+    assert f'<button type="submit" name="kind" value="{kind}">' in page  # offered again
+    assert "Undo " not in page
+
+
+def test_undo_refuses_other_kinds_and_needs_a_signed_in_post_with_the_csrf_token(signed_in):
+    client, user = signed_in
+    item = ItemFactory()
+    FeedbackEvent.objects.create(user=user, item=item, kind="like")
+    url = reverse("feedback:item-feedback-undo", args=[item.pk])
+
+    assert client.post(url, {"kind": "reason_helpful"}).status_code == 400
+    assert client.get(url).status_code == 405
+    assert Client().post(url, {"kind": "like"}).status_code == 302  # to the sign-in page
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(url, {"kind": "like"}).status_code == 403
+    assert FeedbackEvent.objects.filter(user=user, kind="like").exists()
+
+
+def test_hiding_an_item_from_a_list_says_so_with_a_way_back(signed_in):
+    client, _ = signed_in
+    item = ItemFactory(title="Heat")
+
+    response = client.post(
+        reverse("feedback:item-feedback", args=[item.pk]), {"kind": "not_interested", "next": "/?q=heist"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert response.redirect_chain == [("/?q=heist", 302)]
+    assert "Thanks: noted not interested for Heat. It is hidden from your recommendations." in page
+    assert f'<a href="{reverse("item-detail", args=[item.pk])}#your-opinion">Undo</a>' in page
+
+
+def test_remove_on_my_ratings_returns_to_the_list(signed_in):
+    client, user = signed_in
+    ratings = [RatingFactory(user=user) for _ in range(3)]
+    my_ratings = reverse("feedback:my-ratings")
+    assert f'<input type="hidden" name="next" value="{my_ratings}">' in client.get(my_ratings).content.decode()
+
+    response = client.post(
+        reverse("feedback:item-rating-delete", args=[ratings[0].item.pk]), {"next": my_ratings}, follow=True
+    )
+
+    assert response.redirect_chain == [(my_ratings, 302)]
+    assert "Your rating of" in response.content.decode()
+    assert [r.pk for r in response.context["ratings"]] == [ratings[2].pk, ratings[1].pk]
+
+
+def test_my_ratings_past_its_last_page_shows_the_last_page(signed_in):
+    client, user = signed_in
+    for _ in range(51):
+        RatingFactory(user=user)
+    Rating.objects.filter(user=user).order_by("updated", "pk").first().delete()  # page 2 was its only rating
+
+    response = client.get(reverse("feedback:my-ratings"), {"page": "2"})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+    assert len(response.context["ratings"]) == 50
+
+
+def test_messages_name_the_item_in_reading_order(signed_in):
+    client, _ = signed_in
+    item = ItemFactory(title="Shawshank Redemption, The")
+
+    response = client.post(reverse("feedback:item-rate", args=[item.pk]), {"value": "4.5"}, follow=True)
+
+    assert "You rated The Shawshank Redemption 4.5." in response.content.decode()

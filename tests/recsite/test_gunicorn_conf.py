@@ -2,7 +2,6 @@
 request pays for them, and refuses to serve a configuration the system checks call an error. The hook is
 called directly here, then once in real gunicorn processes."""
 
-import os
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from recommendations import serving
 from recsite import gunicorn_conf
 from tests.faults import free_port
-from tests.processes import REPO, SETTINGS_VARIABLES, child_env
+from tests.processes import REPO, bare_environ, child_env
 
 
 class Worker:
@@ -67,7 +66,7 @@ def test_a_worker_refuses_a_configuration_with_a_system_check_error(settings, no
 
 
 def gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
-    base = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS_VARIABLES)}
+    base = bare_environ()
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "recsite/gunicorn_conf.py", "recsite.wsgi",
          "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from datasets.progress import Progress
 from explanations.generation import generator, generator_name
 from language.generator import GeneratorError
 
@@ -19,8 +20,11 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         started = time.monotonic()
+        # A line every 5 s while it runs (the download and the conversion are single long calls).
+        progress = Progress(say=lambda line: (self.stdout.write(line), self.stdout.flush()))
         try:
-            model = generator()
+            with progress.timed("Fetching and converting the model"):
+                model = generator()
         except GeneratorError as exc:
             raise CommandError(f"the reason generator could not be prepared: {exc}") from exc
         device = getattr(model, "device", "its server")

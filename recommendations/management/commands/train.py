@@ -1,11 +1,10 @@
 import dataclasses
-import sys
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from datasets.progress import Progress
 from recengine.recommender import params_for, recommender_class
 from recommendations.management.commands._options import add_algorithm_arguments, algorithm_and_params
 from recommendations.models import ModelVersion, TrainingRun
@@ -33,14 +32,15 @@ class Command(BaseCommand):
             if options["blocks"] > 1:
                 self._start_run(algorithm.name, params, options["blocks"])
                 return
-            with tqdm(
-                desc=f"{algorithm.name} lists", unit=" items", disable=not sys.stderr.isatty(), leave=False
-            ) as bar:
+            # Lines on stderr, terminal or not, once the fit has run a few seconds (datasets/progress.py).
+            lines = Progress(after=5.0, say=self.stderr.write)
+            counter = lines.counter(f"{algorithm.name} fit", unit="items")
 
-                def progress(done: int, total: int) -> None:
-                    bar.total = total
-                    bar.update(done - bar.n)
+            def progress(done: int, total: int) -> None:
+                counter.total = total
+                counter.advance(done - counter.count)
 
+            with lines.timed(f"training {algorithm.name}"):
                 version = model_train(algorithm=algorithm.name, params=params, on_progress=progress)
         except NothingToTrainError as exc:
             raise CommandError(str(exc)) from exc
