@@ -114,7 +114,7 @@ def _lists_read(version_id: int, item_ids: np.ndarray, lists: sp.csr_matrix, *, 
     theirs (every list when None)."""
     match, params = ("TRUE", []) if items is None else sql_in("item_id", items.tolist())
     rows, neighbours, scores = arrays_select(
-        sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "
+        sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "  # nosec B608: names, placeholders
         f"FROM {ItemNeighbor._meta.db_table} WHERE version_id = %s AND {match}",
         params=[version_id, *params],
         dtypes=("i8", "i8", "f4"),

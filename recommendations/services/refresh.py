@@ -232,7 +232,7 @@ def _columns_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, .
     floor and its count of ratings (0 where none is kept)."""
     match, params = sql_in("item_id", items.tolist())
     pks, *stored = arrays_select(
-        sql="SELECT CAST(item_id AS BIGINT), CAST(norm AS REAL), CAST(floor AS DOUBLE PRECISION), "
+        sql="SELECT CAST(item_id AS BIGINT), CAST(norm AS REAL), CAST(floor AS DOUBLE PRECISION), "  # nosec B608: names, placeholders
         f"CAST(ratings AS BIGINT) FROM {ItemColumn._meta.db_table} WHERE version_id = %s AND {match}",
         params=[version.pk, *params],
         dtypes=("i8", "f4", "f8", "i8"),
@@ -250,7 +250,7 @@ def _lists_on(version: ModelVersion, items: np.ndarray) -> np.ndarray:
     """The items whose lists hold one of `items`."""
     match, params = sql_in("neighbor_id", items.tolist())
     (found,) = arrays_select(
-        sql=f"SELECT DISTINCT CAST(item_id AS BIGINT) FROM {ItemNeighbor._meta.db_table} "
+        sql=f"SELECT DISTINCT CAST(item_id AS BIGINT) FROM {ItemNeighbor._meta.db_table} "  # nosec B608: names, placeholders
         f"WHERE version_id = %s AND {match}",
         params=[version.pk, *params],
         dtypes=("i8",),
@@ -263,7 +263,7 @@ def _lists_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, np.
     match, params = sql_in("item_id", items.tolist())
     return tuple(
         arrays_select(
-            sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "
+            sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "  # nosec B608: names, placeholders
             f"FROM {ItemNeighbor._meta.db_table} WHERE version_id = %s AND {match}",
             params=[version.pk, *params],
             dtypes=("i8", "i8", "f4"),
@@ -289,7 +289,7 @@ def _popular_after(version: ModelVersion, dirty: np.ndarray, columns: Columns, *
     """The popularity order over every rated item, with the marked items' new counts and sums: one read of
     the stored counts (a row per item, not per rating)."""
     pks, counts, sums = arrays_select(
-        sql="SELECT CAST(item_id AS BIGINT), CAST(ratings AS BIGINT), CAST(rating_sum AS DOUBLE PRECISION) "
+        sql="SELECT CAST(item_id AS BIGINT), CAST(ratings AS BIGINT), CAST(rating_sum AS DOUBLE PRECISION) "  # nosec B608: names, placeholders
         f"FROM {ItemColumn._meta.db_table} WHERE version_id = %s",
         params=[version.pk],
         dtypes=("i8", "i8", "f8"),
