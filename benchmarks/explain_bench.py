@@ -12,8 +12,8 @@ third for a request in words (keys distinct). The reasons are written through th
 - informative reasons (linking the item to two kinds of fact), and, of those given for a request, the
   ones that say how the item fits it;
 - evidence cited only from liked items (rated 4 or more by that user);
-- an audit of every served reason independent of the guard: each content word must be found, by this
-  script's own matching, in the facts (title, year, categories and their genre words below, tags, liked
+- an audit of every served reason independent of the guard (language.audit): each content word must be
+  found, by the audit's own matching, in the facts (title, year, categories and their genre words, tags, liked
   titles, the request) or in the reviewed free words (language.grounding's function and closed lists);
   also a year other than the item's, a genre word for a genre it lacks, or another catalogue title;
 - reasons per second, and the cache-hit latency of `explanation_request`.
@@ -29,7 +29,6 @@ Prints the figures and writes them to docs/BENCHMARKS.md (section explain, or ex
 import argparse
 import json
 import random
-import re
 import statistics
 import sys
 import time
@@ -38,8 +37,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.report import write_section  # noqa: E402
+from language.audit import title_patterns, unsupported_claims  # noqa: E402
 from language.domain import domain_load  # noqa: E402
-from language.grounding import CLOSED_WORDS, FUNCTION_WORDS, is_informative, linked_kinds  # noqa: E402
+from language.grounding import is_informative, linked_kinds  # noqa: E402
 from language.guard import ReasonGuard  # noqa: E402
 from language.prompts import ReasonFacts  # noqa: E402
 from language.reasons import TEMPLATE, ReasonOutcome, write_reasons  # noqa: E402
@@ -52,89 +52,13 @@ REQUESTS = [
     "a crime drama", "something scary", "an action movie from the 80s", "a war film", "a light fantasy adventure",
 ]  # fmt: skip
 
-# Words that claim a genre, for the audit (kept apart from the guard's own vocabulary on purpose).
-GENRE_WORDS = {
-    "Action": ["action"],
-    "Adventure": ["adventure", "adventures"],
-    "Animation": ["animation", "animated", "cartoon"],
-    "Children": ["children", "children's", "kids", "family film"],
-    "Comedy": ["comedy", "comedies", "comedic", "funny"],
-    "Crime": ["crime", "gangster", "heist"],
-    "Documentary": ["documentary"],
-    "Drama": ["drama", "dramatic"],
-    "Fantasy": ["fantasy"],
-    "Film-Noir": ["film-noir", "noir"],
-    "Horror": ["horror", "scary"],
-    "IMAX": ["imax"],
-    "Musical": ["musical"],
-    "Mystery": ["mystery", "whodunit"],
-    "Romance": ["romance", "romantic", "love story"],
-    "Sci-Fi": ["sci-fi", "science fiction", "science-fiction"],
-    "Thriller": ["thriller", "thrillers"],
-    "War": ["war film", "war movie", "wartime"],
-    "Western": ["western", "cowboy"],
-}
-
-
-def unsupported_claims(text: str, facts: ReasonFacts, other_titles: list[re.Pattern]) -> list[str]:
-    """What `text` says that the facts do not (the audit): content words found in no fact, years and
-    genre words the item does not have, and other catalogue titles."""
-    given = [facts.title, *facts.evidence_titles]
-    given += [MOVIES.natural_title(title) for title in given]
-    rest = text
-    for title in sorted(set(given), key=len, reverse=True):
-        rest = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", rest, flags=re.IGNORECASE)
-    claims = [f"year {year}" for year in re.findall(r"\b(1[89]\d\d|20\d\d)\b", rest) if int(year) != facts.year]
-    tags = " ".join(facts.tags).lower()
-    for genre, words in GENRE_WORDS.items():
-        for word in words:
-            if genre not in facts.categories and word not in tags and re.search(rf"\b{re.escape(word)}\b", rest, re.I):
-                claims.append(f"genre {genre} ({word!r})")
-    claims += [f"title {pattern.pattern!r}" for pattern in other_titles if pattern.search(rest)]
-    known = _audit_words(facts)
-    claims += [f"word {word!r}" for word in re.findall(r"[a-z0-9][a-z0-9'-]*", rest.lower()) if not _known(word, known)]
-    return claims
-
-
-def _audit_words(facts: ReasonFacts) -> set[str]:
-    texts = [facts.title, MOVIES.natural_title(facts.title), *facts.categories, *facts.tags, *facts.evidence_titles]
-    texts += [MOVIES.natural_title(title) for title in facts.evidence_titles] + [facts.intent]
-    texts += [word for genre in facts.categories for word in GENRE_WORDS.get(genre, [])]
-    texts += ["movie movies film films"]
-    if facts.year:
-        decade = facts.year // 10 * 10
-        texts.append(f"{facts.year} {decade}s {decade % 100:02d}s")
-    words = {word for text in texts for word in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())}
-    return words | {part for word in words for part in word.split("-")}
-
-
-def _known(word: str, known: set[str]) -> bool:
-    if word in FUNCTION_WORDS or word in CLOSED_WORDS:
-        return True
-    stems = {word, word.removesuffix("'s"), word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ed"),
-             word.removesuffix("d"), word.removesuffix("ing")}  # fmt: skip
-    return bool(stems & (known | FUNCTION_WORDS | CLOSED_WORDS)) or all(
-        part in known for part in word.split("-") if part
-    )
-
-
-def title_patterns(titles: list[str]) -> list[re.Pattern]:
-    """Patterns for catalogue titles worth looking for, as written (capitalised): two words or more
-    ("Heat" is also a word), also in reading order ("American President, The")."""
-    patterns = []
-    for title in set(titles):
-        for form in {title, MOVIES.natural_title(title)}:
-            if len(form.split()) >= 2:
-                patterns.append(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
-    return patterns
-
 
 def figures(outcomes: list[ReasonOutcome], facts: list[ReasonFacts], titles: list[str]) -> dict:
     n = len(outcomes)
     asked = [(o, f) for o, f in zip(outcomes, facts, strict=True) if f.intent]
-    patterns = title_patterns(titles)
+    patterns = title_patterns(titles, domain=MOVIES)
     failures = [(o.text, claims) for o, f in zip(outcomes, facts, strict=True) if (claims := unsupported_claims(
-        o.text, f, patterns))]  # fmt: skip
+        o.text, f, patterns, domain=MOVIES))]  # fmt: skip
     return {
         "first_attempt": sum(o.first_attempt for o in outcomes) / n,
         "template": sum(o.source == TEMPLATE for o in outcomes) / n,

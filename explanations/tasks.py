@@ -3,8 +3,9 @@ from celery.signals import worker_process_init
 from django.conf import settings
 
 from explanations.admission import explanations_requeue_stale
-from explanations.generation import generator
+from explanations.generation import generator, serving_adapters
 from explanations.services import explanations_generate, explanations_precompute
+from explanations.tuning import adapter_tune_if_due
 from language.server import GeneratorUnavailable
 
 
@@ -28,8 +29,21 @@ def explanations_requeue_stale_task() -> None:
     explanations_requeue_stale()
 
 
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3,
+             soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)  # fmt: skip
+def adapter_tune_task() -> None:
+    """Beat (routed to the `llm` queue): tune the generator's adapter once enough new accepted reasons
+    have arrived (explanations.tuning). Idempotent: one run at a time (a lock), and a redelivered task
+    finds no new reasons since the set it built."""
+    adapter_tune_if_due()
+
+
 @worker_process_init.connect
 def _load_generator(**kwargs) -> None:
-    """On the `llm` workers (RECSITE_LLM_WORKER=true), load the generator once as each process starts."""
+    """On the `llm` workers (RECSITE_LLM_WORKER=true), load the generator (and the tuned adapters serving)
+    once as each process starts."""
     if settings.RECSITE_LLM_WORKER:
         generator()
+        for adapter in serving_adapters():  # the tuned adapters serving, if any
+            if adapter is not None:
+                generator(adapter)

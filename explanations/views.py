@@ -78,7 +78,7 @@ class HomeView(TemplateView):
         else:
             session[SESSION_KEY] = result.conversation
         # The page's reasons, written together, within the user's (or address's) quota of new ones.
-        explanations_request_page(recommendations=result, requester=client_key("reasons", self.request))
+        explanations_request_page(recommendations=result, requester=client_key("reasons", self.request), user=user)
         parsed = result.intent
         return super().get_context_data(
             asked=parsed.text if parsed else "",

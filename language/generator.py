@@ -38,9 +38,10 @@ class TransformersGenerator:
 
     `path` is a model folder (transformers format), or a GGUF file, whose float32 conversion is saved
     beside it (`<name>.f32/`) on first load. CUDA with half precision when there is one, else the CPU.
+    `adapter`: a LoRA adapter's folder (peft's format, language.tuning), merged into the weights on load.
     """
 
-    def __init__(self, path: Path, *, device: str | None = None, name: str | None = None):
+    def __init__(self, path: Path, *, device: str | None = None, name: str | None = None, adapter: Path | None = None):
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         import torch
@@ -61,6 +62,12 @@ class TransformersGenerator:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=dtype)  # nosec B615
+        if adapter is not None:
+            from peft import PeftModel
+
+            if not (Path(adapter) / "adapter_config.json").is_file():
+                raise GeneratorError(f"{adapter} holds no adapter (adapter_config.json)")
+            self.model = PeftModel.from_pretrained(self.model, adapter).merge_and_unload()
         self.model.to(self.device).eval()
         self._torch = torch
 

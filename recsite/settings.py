@@ -193,6 +193,7 @@ CELERY_TASK_ROUTES = {
     "recommendations.tasks.embeddings.vector_index_build_task": {"queue": "default"},
     "recommendations.tasks.embeddings.*": {"queue": "llm"},
     "explanations.tasks.explanations_generate_task": {"queue": "llm"},
+    "explanations.tasks.adapter_tune_task": {"queue": "llm"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 # Workers log through LOGGING below (JSON in production), not Celery's own format.
@@ -219,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
     "retrain": {
         "task": "recommendations.tasks.training.model_retrain_task",
         "schedule": env.float("RECSITE_RETRAIN_SECONDS", default=3600.0),
+    },
+    # Tunes the generator's adapter when RECSITE_TUNE_MIN_NEW_EXAMPLES new accepted reasons have arrived.
+    "tune-reasons": {
+        "task": "explanations.tasks.adapter_tune_task",
+        "schedule": env.float("RECSITE_TUNE_CHECK_SECONDS", default=6 * 3600.0),
     },
 }
 
@@ -438,6 +444,12 @@ RECSITE_INTENT_CF_WEIGHT = env.float("RECSITE_INTENT_CF_WEIGHT", default=0.85)
 # pinned hash into var/models/. Workers with RECSITE_LLM_WORKER=true load it when their process starts.
 RECSITE_GENERATOR_PATH = env.str("RECSITE_GENERATOR_PATH", default="")
 RECSITE_LLM_WORKER = env.bool("RECSITE_LLM_WORKER", default=False)
+# The generator's tuned adapters (docs/TUNING.md): the scheduled tuning runs once this many accepted reasons
+# have arrived since the last training set; the share of users (0-1) served by the adapter on trial; how
+# often a process reads which adapters serve (a promotion or rollback reaches every process within that).
+RECSITE_TUNE_MIN_NEW_EXAMPLES = env.int("RECSITE_TUNE_MIN_NEW_EXAMPLES", default=200)
+RECSITE_ADAPTER_SPLIT = env.float("RECSITE_ADAPTER_SPLIT", default=0.0)
+RECSITE_ADAPTER_RECHECK_SECONDS = env.float("RECSITE_ADAPTER_RECHECK_SECONDS", default=10.0)
 # Seconds a refresh waits after the first rating that asks for it, so a burst of ratings shares one.
 RECSITE_REFRESH_DELAY = env.float("RECSITE_REFRESH_DELAY", default=0.25)
 # Seconds the embedding task waits after the first item change that asks for it, so an edit burst shares one.
