@@ -110,18 +110,21 @@ def fact_words(facts: ReasonFacts, *, domain: Domain) -> FactWords:
 
 def trace(text: str, facts: ReasonFacts, *, domain: Domain, words: FactWords | None = None) -> list[TracedWord]:
     """Each word of `text` with what it traces to: a fact, the function words, the closed list, or nothing.
-    The titles given are matched whole first, so each of their words traces to the title it is part of."""
+    The titles given are matched whole first, so each of their words traces to the title it is part of; a
+    title's word anywhere else traces only to a fact beyond the titles, else to nothing."""
     words = words or fact_words(facts, domain=domain)
     titled = _title_spans(text, facts, domain=domain)
     traced = []
     for match in WORD.finditer(text):
         word, lower = match[0], match[0].lower().replace("\u2019", "'")
         span = next((found for start, end, found in titled if start <= match.start() < end), None)
-        found = words.lookup(lower)
+        # A word of a title written outside it is a claim of its own ("a comedy about a cat" for The Truth
+        # About Cats & Dogs): only a fact beyond the titles holds it.
+        described = [pair for pair in words.lookup(lower) if pair[0] not in (TITLE, LIKED)]
         if span:
             traced.append(TracedWord(word, *span))
-        elif found:
-            traced.append(TracedWord(word, *found[0]))
+        elif described:
+            traced.append(TracedWord(word, *described[0]))
         elif lower in FUNCTION_WORDS:
             traced.append(TracedWord(word, FUNCTION))
         elif any(form in CLOSED_WORDS for form in forms(lower)):

@@ -77,6 +77,19 @@ def test_unsupported_or_broken_reasons_are_rejected_with_the_reason(guard, text,
     assert any(problem in found for found in verdict.problems), verdict.problems
 
 
+def test_a_titles_words_written_outside_it_are_claims_of_their_own(guard):
+    cats_and_dogs = ReasonFacts(title="Truth About Cats & Dogs, The", year=1996, categories=("Comedy", "Romance"))
+
+    named = guard.check("The Truth About Cats & Dogs is a romantic comedy from 1996.", cats_and_dogs)
+    about = guard.check("The Truth About Cats & Dogs is a comedy about a cat and a dog.", cats_and_dogs)
+    liked = guard.check("A sci-fi comedy about men in black suits.", GALAXY_QUEST)
+
+    assert named.ok, str(named)
+    assert not about.ok
+    assert {"says 'cat', which no fact holds", "says 'dog', which no fact holds"} <= set(about.problems)
+    assert not liked.ok  # "men" and "black" come from the liked title Men in Black, not from this item
+
+
 def test_a_catalogue_without_categories_checks_everything_but_genres():
     """Found by the Redis fault run: with no category names the genre pattern matched the empty string."""
     guard = ReasonGuard([], titles=["Film 1", "Film 2"], domain=MOVIES)
