@@ -8,7 +8,8 @@
 3. `ratings_merge`: one UPDATE of the changed ratings and one INSERT of the new ones, joined to the users'
    and items' primary keys. When the ratings table holds less than a tenth of what the import brings (a
    first import), its secondary indexes and constraints are dropped before and built after the load: one
-   sort per index instead of millions of random inserts, for an exclusive lock on the table meanwhile.
+   sort per index instead of millions of random inserts, for an exclusive lock on the table meanwhile;
+   the rating change log's row trigger is off meanwhile, and one "reload all" row stands for the load.
    Otherwise the merge runs with the indexes in place and locks only the rows it changes.
 All of it runs in the caller's transaction: a failure anywhere, even after the drop, leaves the tables,
 their indexes and their constraints as they were.
@@ -26,7 +27,7 @@ from catalog.models import Item, title_search_key
 from common.bulk import arrays_copy
 from datasets.importers import DatasetItem, DatasetStream, WholeUsers
 from datasets.progress import Progress
-from feedback.models import Rating
+from feedback.models import Rating, RatingChange
 from feedback.services import UpsertCounts
 
 # search_title follows the title (catalog.models.title_search_key): an import writes it as save() would.
@@ -182,6 +183,9 @@ def ratings_merge(*, staged: StagedRatings, user_pks: np.ndarray, progress: Prog
         existing = cursor.fetchone()[0]
         rebuild = existing * REBUILD_RATIO < staged.rows
         dropped = _secondary_drop(cursor, Rating._meta.db_table, progress) if rebuild else []
+        if rebuild:  # a row in the change log per rating loaded would double the load: one "reload all" instead
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER rating_change_log_insert")
+            cursor.execute(f"INSERT INTO {_q(RatingChange._meta.db_table)} (user_id, item_id) VALUES (NULL, NULL)")  # nosec B608: names only
         updated = 0
         if existing:
             with progress.timed(f"ratings: updating changed ratings among {existing:,} existing"):
@@ -205,6 +209,7 @@ def ratings_merge(*, staged: StagedRatings, user_pks: np.ndarray, progress: Prog
             )
             created = cursor.rowcount
         if rebuild:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER rating_change_log_insert")
             _secondary_build(cursor, Rating._meta.db_table, dropped, progress)
             cursor.execute(f"ANALYZE {table}")
     return UpsertCounts(created, updated, staged.rows - created - updated)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 RATING_MIN = Decimal("0.5")
@@ -45,6 +46,24 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.item}: {self.value}"
+
+
+class RatingChange(models.Model):
+    """A (user, item) whose rating was written or deleted: the log a refresh worker's ratings in memory
+    (recommendations.rating_memory) follow, so each refresh reads the change, not the table.
+
+    Written by database triggers on the rating table (migration 0004), so no writer can bypass it: the
+    services, bulk imports, raw SQL and deletes that cascade from a user or an item. A row with neither
+    user nor item says "reload everything" (a first import loads without the row trigger and writes one).
+    No foreign keys: a change outlives the user or item it names. Kept for RATING_CHANGES_KEPT_SECONDS.
+    """
+
+    user_id = models.BigIntegerField(null=True)
+    item_id = models.BigIntegerField(null=True)
+    at = models.DateTimeField(db_default=Now(), db_index=True)
+
+    def __str__(self) -> str:
+        return f"rating of user {self.user_id} on item {self.item_id} changed at {self.at}"
 
 
 class FeedbackKind(models.TextChoices):

@@ -97,13 +97,6 @@ class _Products:
         self.by_user = self.by_item.T.tocsr()
         self.shrinkage = shrinkage
 
-    @classmethod
-    def of(cls, by_item: sp.csr_matrix, shrinkage: float) -> "_Products":
-        """From item rows already normalised (by norms over more users than these rows hold)."""
-        products = cls.__new__(cls)
-        products.by_item, products.by_user, products.shrinkage = by_item, by_item.T.tocsr(), shrinkage
-        return products
-
     def top_k(self, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(count per row, neighbours, scores) of `rows`' k best neighbours, each row's by item."""
         from recengine.knn_kernel import top_k_rows  # numba: imported by fits and refreshes only
@@ -144,32 +137,6 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def item_neighbors_refresh(
-    interactions: sp.csr_matrix,
-    neighbors: sp.csr_matrix,
-    dirty: np.ndarray,
-    *,
-    k: int,
-    shrinkage: float = 0.0,
-) -> sp.csr_matrix:
-    """`neighbors` (an earlier `item_neighbors` result) brought up to date with `interactions`, in which
-    only the columns of the `dirty` items changed. Items beyond `neighbors`' size are new (and dirty).
-
-    A similarity changes only if one of its two items changed, so the dirty items' rows are recomputed
-    whole (`dirty_similarities`) and every other row keeps its entries for clean items and takes the fresh
-    similarities to the dirty ones (`lists_merge`). Exact, with one exception: a row whose dirty neighbour
-    fell out of its top k has no stored runner-up to promote, so it holds fewer than k until the next fit.
-    """
-    n_items = interactions.shape[1]
-    is_dirty = np.zeros(n_items, dtype=bool)
-    is_dirty[np.asarray(dirty, dtype=np.int64)] = True
-    is_dirty[neighbors.shape[0] :] = True
-    fresh = dirty_similarities(interactions, column_norms(interactions), np.flatnonzero(is_dirty), shrinkage=shrinkage)
-    old = neighbors.tocsr(copy=True)
-    old.resize((n_items, n_items))
-    return lists_merge(old, fresh, is_dirty, np.arange(n_items), k=k)
-
-
 def column_norms(interactions: sp.csr_matrix) -> np.ndarray:
     """Each item's l2 norm over its column of `interactions` (cosine's denominator), in float32 as the fit's
     normalisation computes it."""
@@ -177,35 +144,9 @@ def column_norms(interactions: sp.csr_matrix) -> np.ndarray:
     return np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1), dtype=np.float32).ravel())
 
 
-def dirty_similarities(
-    interactions: sp.csr_matrix, norms: np.ndarray, dirty: np.ndarray, *, shrinkage: float = 0.0
-) -> Triples:
-    """Every positive similarity of the `dirty` items' rows, as (item, neighbour, score) triples.
-
-    `interactions` needs only the users who rated a dirty item, each with every rating (their whole row):
-    a dirty row's products run over its raters' rows, so the other users cannot change it. `norms` are the
-    columns' norms over all users (what a fit divides by: stored with the model for clean items); the
-    dirty items' own columns are complete here, so their norms are computed from them. The refresh reads
-    only these ratings, never the whole table.
-    """
-    dirty = np.asarray(dirty, dtype=np.int64)
-    n_items = interactions.shape[1]
-    if not len(dirty) or n_items < 2:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float32)
-    by_item = interactions.T.tocsr().astype(np.float32)
-    norms = np.asarray(norms, dtype=np.float32).copy()
-    norms[dirty] = column_norms(interactions[:, dirty])
-    scale = np.where(norms > 0, norms, np.float32(1))
-    by_item.data /= np.repeat(scale, np.diff(by_item.indptr))
-    products = _Products.of(by_item, shrinkage)
-    counts, neighbours, scores = products.top_k(dirty, n_items - 1)
-    return np.repeat(dirty, counts), neighbours.astype(np.int64), scores
-
-
 def lists_merge(old: sp.csr_matrix, fresh: Triples, is_dirty: np.ndarray, rows: np.ndarray, *, k: int) -> sp.csr_matrix:
     """The new lists of `rows` (others come out empty): the `fresh` similarities of the dirty items (every
-    positive one, `dirty_similarities`) in place of `old` entries that involve a dirty item, mirrored into
+    positive one, `live_knn.live_dirty_rows`) in place of `old` entries that involve a dirty item, mirrored into
     the clean rows (cosines are symmetric), then each row's k best (highest score, then lowest item)."""
     n_items = old.shape[0]
     k = max(0, min(k, n_items - 1))

@@ -153,3 +153,67 @@ def _offer(heap_items, heap_scores, size, k, item, score):
 def _better(score_a, item_a, score_b, item_b):
     """Whether entry a ranks above entry b: a higher score, or the same score and a lower item."""
     return score_a > score_b or (score_a == score_b and item_a < item_b)
+
+
+@numba.njit(nogil=True, cache=True)
+def rows_similarities(
+    item_start, item_length, item_users, item_values, user_start, user_length, user_items, user_values,
+    user_means, weighing, scale, rows, shrink, out,
+):  # fmt: skip
+    """Each of `rows`' cosine similarity to every item, into out[r] (zeros on entry), from raw ratings held
+    by item and by user (recengine.live_ratings: rows with a start and a length, not an indptr).
+
+    A rating's weight comes from `weighing` as Likes.weights and the explicit mode compute it (`_weight`),
+    divided by its item's `scale` (the column's norm, 1 where it has none), all in float32 as a fit's
+    normalised matrix holds it. With `shrink` > 0 each score is scaled by n / (n + shrink), n its co-raters.
+    """
+    n_items = out.shape[1]
+    co_raters = np.zeros(n_items, dtype=np.float32)
+    shrink = np.float32(shrink)
+    for r in range(len(rows)):
+        row = rows[r]
+        sums = out[r]
+        for p in range(item_start[row], item_start[row] + item_length[row]):
+            user = item_users[p]
+            weight = _weight(item_values[p], user_means[user], weighing)
+            if weight == 0:
+                continue
+            value = weight / scale[row]
+            for q in range(user_start[user], user_start[user] + user_length[user]):
+                other = _weight(user_values[q], user_means[user], weighing)
+                if other != 0:
+                    item = user_items[q]
+                    sums[item] += value * (other / scale[item])
+                    co_raters[item] += 1
+        sums[row] = 0
+        for item in range(n_items):
+            if co_raters[item] > 0:
+                if shrink > 0:
+                    sums[item] = _score(sums[item], co_raters[item], shrink)
+                co_raters[item] = 0
+
+
+@numba.njit(nogil=True, cache=True)
+def columns_norms(item_start, item_length, item_users, item_values, user_means, weighing, rows):
+    """The l2 norm of each of `rows`' weighted columns, summed in float32 in user order as a fit's is."""
+    norms = np.zeros(len(rows), dtype=np.float32)
+    for r in range(len(rows)):
+        row = rows[r]
+        total = np.float32(0)
+        for p in range(item_start[row], item_start[row] + item_length[row]):
+            weight = _weight(item_values[p], user_means[item_users[p]], weighing)
+            total += weight * weight
+        norms[r] = np.sqrt(total)
+    return norms
+
+
+@numba.njit(cache=True)
+def _weight(value, user_mean, weighing):
+    """A raw rating's weight, as matrix.Likes.weights (implicit) or the user-centred explicit mode does it:
+    weighing = (explicit, like threshold, low weight, dislike threshold, dislike weight)."""
+    if weighing[0] != 0:
+        return np.float32(np.float64(value) - user_mean)
+    weight = 1.0 if value >= weighing[1] else weighing[2]
+    if value <= weighing[3]:
+        weight = weighing[4]
+    return np.float32(weight)

@@ -13,12 +13,13 @@ import scipy.sparse as sp
 from recengine.knn import (
     Triples,
     column_norms,
-    dirty_similarities,
     item_neighbors,
     item_neighbors_block,
     lists_merge,
 )
 from recengine.lists import ItemLists, ListParams, popular_items
+from recengine.live_knn import live_dirty_rows
+from recengine.live_ratings import LiveRatings
 from recengine.matrix import Mode, interaction_matrix
 
 
@@ -48,7 +49,7 @@ class KnnParams(ListParams):
 @dataclass(frozen=True)
 class Columns:
     """Per item index: the norm of its column of weights, and the count and sum of its ratings. Kept with
-    a version so that an in-place refresh reads only the changed items' raters (knn.dirty_similarities)."""
+    a version so that an in-place refresh computes only the changed items' rows (live_knn.live_dirty_rows)."""
 
     norms: np.ndarray
     counts: np.ndarray
@@ -212,29 +213,17 @@ class ItemKnn(ItemLists):
 
     @classmethod
     def dirty_rows(
-        cls,
-        params: KnnParams,
-        user_idx: np.ndarray,
-        item_idx: np.ndarray,
-        values: np.ndarray,
-        *,
-        n_users: int,
-        n_items: int,
-        norms: np.ndarray,
-        dirty: np.ndarray,
+        cls, params: KnnParams, ratings: LiveRatings, *, norms: np.ndarray, dirty: np.ndarray
     ) -> tuple[Triples, Columns]:
-        """The `dirty` items' every positive similarity and their columns, from the ratings of their raters
-        only (each rater with all their ratings) on a local index, and every column's stored norm."""
-        interactions = interaction_matrix(
-            user_idx, item_idx, values, n_users=n_users, n_items=n_items, likes=params, mode=params.mode
+        """The `dirty` items' every positive similarity and their columns, from the ratings held in memory
+        (indexes into `ratings`), and every column's stored norm over the same indexes."""
+        fresh, dirty_norms = live_dirty_rows(
+            ratings, norms, dirty, likes=params, mode=params.mode, shrinkage=params.shrinkage
         )
-        fresh = dirty_similarities(interactions, norms, dirty, shrinkage=params.shrinkage)
-        at_dirty = np.isin(item_idx, dirty)
-        position = np.searchsorted(dirty, item_idx[at_dirty])
         columns = Columns(
-            norms=column_norms(interactions[:, dirty]),
-            counts=np.bincount(position, minlength=len(dirty)).astype(np.int64),
-            sums=np.bincount(position, weights=values[at_dirty], minlength=len(dirty)),
+            norms=dirty_norms,
+            counts=ratings.by_item.length[dirty].copy(),
+            sums=np.array([ratings.by_item.row(row)[1].sum(dtype=np.float64) for row in dirty.tolist()]),
         )
         return fresh, columns
 

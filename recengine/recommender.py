@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from recengine.ease import Ease
 from recengine.knn import Triples
+from recengine.live_ratings import LiveRatings
 from recengine.model import ItemKnn
 from recengine.rp3beta import Rp3Beta
 from recengine.scoring import Evidence, Ranked
@@ -67,22 +68,14 @@ class Recommender(Protocol):
 @runtime_checkable
 class Refreshable(Protocol):
     """Brings its lists up to date in place when only some items' ratings changed (the feedback loop),
-    reading only the ratings of those items' raters: a fit keeps each item's `Columns` (norm, count and
-    sum of ratings) with its lists. Without it, the lists wait for the scheduled retrain (the rater's own
-    list still changes at once). A fitted model's `columns` attribute holds them."""
+    from every rating held in memory (recengine.live_ratings) and the `Columns` (norm, count and sum of
+    ratings) a fit keeps with its lists: the work is the changed items' rows, nothing is read. Without it,
+    the lists wait for the scheduled retrain (the rater's own list still changes at once). A fitted
+    model's `columns` attribute holds them."""
 
     @classmethod
     def dirty_rows(
-        cls,
-        params: Any,
-        user_idx: np.ndarray,
-        item_idx: np.ndarray,
-        values: np.ndarray,
-        *,
-        n_users: int,
-        n_items: int,
-        norms: np.ndarray,
-        dirty: np.ndarray,
+        cls, params: Any, ratings: LiveRatings, *, norms: np.ndarray, dirty: np.ndarray
     ) -> tuple[Triples, Any]: ...
 
     @classmethod

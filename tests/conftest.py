@@ -37,6 +37,14 @@ def _unhashed_static_files(settings, tmp_path_factory):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_ratings_held():
+    """A test's rolled-back ratings leave the change log with them: each test starts with none in memory."""
+    from recommendations.rating_memory import ratings_forget
+
+    ratings_forget()
+
+
 @pytest.fixture
 def clean_cache():
     """The real cache (Redis in CI), emptied around the test."""

@@ -21,12 +21,12 @@ def _stall_the_first_refresh(**kwargs) -> None:
     from recommendations.services import refresh
 
     marker = Path(os.environ["RECSITE_TEST_STALL_FILE"])
-    read = refresh.raters_ratings
+    read = refresh.ratings_in_memory
 
-    def stalling_read(item_ids):
+    def stalling_read():
         if not marker.exists():
             marker.write_text(str(os.getpid()))
             time.sleep(120)
-        return read(item_ids)
+        return read()
 
-    refresh.raters_ratings = stalling_read
+    refresh.ratings_in_memory = stalling_read

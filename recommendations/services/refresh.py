@@ -21,7 +21,7 @@ from recengine.model import Columns
 from recengine.recommender import Refreshable, params_for, recommender_class
 from recengine.scoring import popularity_from_sums, popularity_order
 from recommendations.models import DirtyItem, ItemColumn, ItemNeighbor, ModelRevision, ModelVersion
-from recommendations.selectors import raters_ratings
+from recommendations.rating_memory import rating_changes_prune, ratings_in_memory
 from recommendations.services.training import dirty_markers_clear, model_train
 
 logger = logging.getLogger(__name__)
@@ -143,41 +143,43 @@ class _Change:
 def _change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> _Change:
     recommender = recommender_class(version.algorithm)
     params = params_for(recommender, version.params)
-    ratings = raters_ratings(dirty_pks.tolist())
-    items = np.union1d(ratings.item_ids, dirty_pks)
-    user_ids, user_idx = np.unique(ratings.user_ids, return_inverse=True)
-    known, norms, floors, counts = _columns_of(version, items)
-    fresh, columns = recommender.dirty_rows(
-        params, user_idx, np.searchsorted(items, ratings.item_ids), ratings.values.astype(np.float64),
-        n_users=len(user_ids), n_items=len(items), norms=norms, dirty=np.searchsorted(items, dirty_pks),
-    )  # fmt: skip
-    fresh_rows, fresh_cols, fresh_scores = fresh
+    ratings = ratings_in_memory()
+    stored = _columns_all(version)
+    dirty = ratings.items_index(dirty_pks)
+    norms = _stored(stored, stored.norms, ratings.item_pks)
+    fresh, columns = recommender.dirty_rows(params, ratings, norms=norms, dirty=dirty)
+    fresh_rows, fresh_cols, fresh_scores = ratings.item_pks[fresh[0]], ratings.item_pks[fresh[1]], fresh[2]
     # Lists the change can reach: the marked items' own, those they are on, those their similarities enter.
-    entering = items[fresh_cols[fresh_scores >= floors[fresh_cols]]]
+    floors = _stored(stored, stored.floors, fresh_cols)
+    entering = np.unique(fresh_cols[fresh_scores >= floors])
     rows_pks = np.union1d(np.union1d(dirty_pks, entering), _lists_on(version, dirty_pks))
     old_items, old_neighbours, old_scores = _lists_of(version, rows_pks)
-    index = np.union1d(np.union1d(items, old_items), old_neighbours)
-    at = np.searchsorted(index, items)
+    index = np.union1d(np.union1d(np.union1d(dirty_pks, fresh_cols), old_items), old_neighbours)
     n = len(index)
     old = sp.csr_matrix(
         (old_scores, (np.searchsorted(index, old_items), np.searchsorted(index, old_neighbours))), shape=(n, n)
     )
     rows = np.searchsorted(index, rows_pks)
     new = recommender.lists_merged(
-        params, old, (at[fresh_rows], at[fresh_cols], fresh_scores), np.isin(index, dirty_pks), rows
+        params,
+        old,
+        (np.searchsorted(index, fresh_rows), np.searchsorted(index, fresh_cols), fresh_scores),
+        np.isin(index, dirty_pks),
+        rows,
     )
     changed = rows[_rows_differing(old, new, rows)]
     rewritten = new[changed].tocoo()
+    touched = np.unique(fresh_cols)
     return _Change(
         changed=index[changed],
         lists=(index[changed][rewritten.row], index[rewritten.col], rewritten.data),
         floors=list_floors(new[changed], k=params.k),
         dirty=dirty_pks,
         columns=columns,
-        popular=_popular_after(version, dirty_pks, columns, prior=params.popularity_prior),
-        unknown=items[~known & ~np.isin(items, dirty_pks)],
+        popular=_popular_after(stored, dirty_pks, columns, prior=params.popularity_prior),
+        unknown=touched[~np.isin(touched, stored.pks) & ~np.isin(touched, dirty_pks)],
         neighbors_added=new[changed].nnz - old[changed].nnz,
-        ratings_added=int(columns.counts.sum() - counts[np.searchsorted(items, dirty_pks)].sum()),
+        ratings_added=int(columns.counts.sum() - _stored(stored, stored.counts, dirty_pks).sum()),
     )
 
 
@@ -227,23 +229,35 @@ def _change_write(version: ModelVersion, change: _Change) -> None:
     ModelRevision.objects.filter(version=version, revision__lte=version.revision - REVISIONS_KEPT).delete()
 
 
-def _columns_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Over `items` (sorted pks): whether the version keeps a column for each, and its norm, its list's
-    floor and its count of ratings (0 where none is kept)."""
-    match, params = sql_in("item_id", items.tolist())
-    pks, *stored = arrays_select(
-        sql="SELECT CAST(item_id AS BIGINT), CAST(norm AS REAL), CAST(floor AS DOUBLE PRECISION), "  # nosec B608: names, placeholders
-        f"CAST(ratings AS BIGINT) FROM {ItemColumn._meta.db_table} WHERE version_id = %s AND {match}",
-        params=[version.pk, *params],
-        dtypes=("i8", "f4", "f8", "i8"),
+@dataclass(frozen=True)
+class _StoredColumns:
+    """Every column the version keeps, by item pk (ascending): one row per item, not per rating."""
+
+    pks: np.ndarray
+    norms: np.ndarray
+    floors: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+
+
+def _columns_all(version: ModelVersion) -> _StoredColumns:
+    return _StoredColumns(
+        *arrays_select(
+            sql="SELECT CAST(item_id AS BIGINT), CAST(norm AS REAL), CAST(floor AS DOUBLE PRECISION), "  # nosec B608: names, placeholders
+            f"CAST(ratings AS BIGINT), CAST(rating_sum AS DOUBLE PRECISION) FROM {ItemColumn._meta.db_table} "
+            "WHERE version_id = %s ORDER BY item_id",
+            params=[version.pk],
+            dtypes=("i8", "f4", "f8", "i8", "f8"),
+        )
     )
-    at = np.searchsorted(items, pks)
-    known = np.zeros(len(items), dtype=bool)
-    known[at] = True
-    spread = [np.zeros(len(items), dtype=column.dtype) for column in stored]
-    for target, column in zip(spread, stored, strict=True):
-        target[at] = column
-    return known, *spread
+
+
+def _stored(stored: _StoredColumns, values: np.ndarray, pks: np.ndarray) -> np.ndarray:
+    """`values` (one of `stored`'s columns) at items `pks`; 0 where the version keeps no column."""
+    if not len(stored.pks):
+        return np.zeros(len(pks), dtype=values.dtype)
+    at = np.searchsorted(stored.pks, pks).clip(max=len(stored.pks) - 1)
+    return np.where(stored.pks[at] == pks, values[at], 0)
 
 
 def _lists_on(version: ModelVersion, items: np.ndarray) -> np.ndarray:
@@ -285,19 +299,12 @@ def _rows_differing(old: sp.csr_matrix, new: sp.csr_matrix, rows: np.ndarray) ->
     return differ
 
 
-def _popular_after(version: ModelVersion, dirty: np.ndarray, columns: Columns, *, prior: float) -> list[int]:
-    """The popularity order over every rated item, with the marked items' new counts and sums: one read of
-    the stored counts (a row per item, not per rating)."""
-    pks, counts, sums = arrays_select(
-        sql="SELECT CAST(item_id AS BIGINT), CAST(ratings AS BIGINT), CAST(rating_sum AS DOUBLE PRECISION) "  # nosec B608: names, placeholders
-        f"FROM {ItemColumn._meta.db_table} WHERE version_id = %s",
-        params=[version.pk],
-        dtypes=("i8", "i8", "f8"),
-    )
-    others = ~np.isin(pks, dirty)
-    pks = np.concatenate([pks[others], dirty])
-    counts = np.concatenate([counts[others], columns.counts])
-    sums = np.concatenate([sums[others], columns.sums])
+def _popular_after(stored: _StoredColumns, dirty: np.ndarray, columns: Columns, *, prior: float) -> list[int]:
+    """The popularity order over every rated item, with the marked items' new counts and sums."""
+    others = ~np.isin(stored.pks, dirty)
+    pks = np.concatenate([stored.pks[others], dirty])
+    counts = np.concatenate([stored.counts[others], columns.counts])
+    sums = np.concatenate([stored.sums[others], columns.sums])
     order = np.argsort(pks)
     pks, counts, sums = pks[order], counts[order], sums[order]
     ranked = popularity_order(popularity_from_sums(counts, sums, prior=prior), counts.astype(np.float64))
@@ -306,7 +313,9 @@ def _popular_after(version: ModelVersion, dirty: np.ndarray, columns: Columns, *
 
 def model_refresh_sweep() -> RefreshResult | ModelVersion | None:
     """The periodic safety net: refresh whatever is still marked (a request lost to a broker outage, a
-    worker lost mid-task); with ratings but no version yet, train the first one."""
+    worker lost mid-task); with ratings but no version yet, train the first one. Prunes the rating change
+    log of rows older than it keeps."""
+    rating_changes_prune()
     if not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
         return model_train() if Rating.objects.exists() else None
     return model_refresh()

@@ -258,55 +258,6 @@ def test_non_finite_values_are_refused(bad):
         item_neighbors(matrix, k=2)
 
 
-def _changed(interactions: sp.csr_matrix, rng: np.random.Generator, n_changed: int, n_new: int):
-    """`interactions` with some items' columns redrawn and `n_new` new items appended; the changed ones."""
-    dense = interactions.toarray()
-    changed = rng.choice(dense.shape[1], size=n_changed, replace=False)
-    dense[:, changed] = rng.random((dense.shape[0], n_changed)) < 0.2
-    new = (rng.random((dense.shape[0], n_new)) < 0.2).astype(np.float32)
-    return sp.csr_matrix(np.hstack([dense, new]).astype(np.float32)), changed
-
-
-@pytest.mark.parametrize("shrinkage", [0.0, 3.0])
-def test_a_refresh_with_room_for_every_neighbour_equals_a_full_fit(shrinkage):
-    rng = np.random.default_rng(0)
-    before = sp.csr_matrix((rng.random((60, 40)) < 0.2).astype(np.float32))
-    after, changed = _changed(before, rng, n_changed=5, n_new=3)
-    old = item_neighbors(before, k=39, shrinkage=shrinkage)
-
-    refreshed = knn.item_neighbors_refresh(after, old, changed, k=42, shrinkage=shrinkage)
-
-    expected = item_neighbors(after, k=42, shrinkage=shrinkage)
-    np.testing.assert_allclose(refreshed.toarray(), expected.toarray(), rtol=1e-5, atol=1e-6)
-
-
-def test_a_refresh_with_small_k_is_exact_except_where_a_dirty_neighbour_fell_out():
-    rng = np.random.default_rng(1)
-    before = sp.csr_matrix((rng.random((80, 50)) < 0.15).astype(np.float32))
-    after, changed = _changed(before, rng, n_changed=4, n_new=2)
-    old = item_neighbors(before, k=5)
-
-    refreshed = knn.item_neighbors_refresh(after, old, changed, k=5).toarray()
-
-    expected = item_neighbors(after, k=5).toarray()
-    full = normalize(after.T.tocsr(), axis=1) @ normalize(after.T.tocsr(), axis=1).T
-    dirty = set(changed.tolist()) | {50, 51}
-    lost_a_dirty_neighbour = {row for row in range(50) if set(old[row].indices) & dirty}
-    exact_rows = [row for row in range(52) if row not in lost_a_dirty_neighbour or row in dirty]
-    assert len(exact_rows) > 20
-    np.testing.assert_allclose(refreshed[exact_rows], expected[exact_rows], rtol=1e-5, atol=1e-6)
-    for row in lost_a_dirty_neighbour - dirty:  # fewer perhaps, but true similarities, best first
-        cols = np.flatnonzero(refreshed[row])
-        np.testing.assert_allclose(refreshed[row, cols], full.toarray()[row, cols], rtol=1e-5)
-        assert len(cols) <= 5
-
-
-def test_a_refresh_with_nothing_dirty_changes_nothing():
-    old = item_neighbors(SMALL, k=2)
-    refreshed = knn.item_neighbors_refresh(SMALL, old, np.array([], dtype=np.int64), k=2)
-    np.testing.assert_array_equal(refreshed.toarray(), old.toarray())
-
-
 @pytest.mark.parametrize("shrinkage", [0.0, 2.0])
 @pytest.mark.parametrize("bounds", [(0, 7, 23, 40), (0, 1, 39, 40), (0, 40)])
 def test_blocks_of_items_computed_apart_put_together_equal_the_whole_fit(shrinkage, bounds):

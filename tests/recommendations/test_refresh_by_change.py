@@ -1,5 +1,5 @@
-"""The refresh reads only what the change needs (the changed items' raters, the lists the change can reach)
-and serving processes then read only the lists it changed."""
+"""The refresh reads only what the change needs (the rating change log into the ratings held in memory, the
+lists the change can reach) and serving processes then read only the lists it changed."""
 
 import random
 from decimal import Decimal
@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from catalog.models import Item
-from feedback.models import Rating
+from feedback.models import Rating, RatingChange
 from feedback.services import rating_delete, rating_upsert
-from recommendations import serving
+from recommendations import rating_memory, serving
 from recommendations.models import DirtyItem, ItemColumn, ItemNeighbor, ModelRevision, ModelVersion
-from recommendations.selectors import raters_ratings
 from recommendations.services import refresh
 from recommendations.services.refresh import model_refresh
 from recommendations.services.training import model_train
@@ -98,12 +97,37 @@ def test_with_short_lists_a_refresh_keeps_each_list_within_a_full_fits_candidate
             assert score == pytest.approx(fitted[item][neighbour], rel=1e-5)
 
 
-def test_the_refresh_reads_only_the_raters_of_the_changed_items(random_world):
-    item = random_world["items"][0]
-    raters = set(Rating.objects.filter(item=item).values_list("user_id", flat=True))
-    read = raters_ratings([item.pk])
-    assert set(read.user_ids.tolist()) == raters
-    assert len(read) == Rating.objects.filter(user_id__in=raters).count() < Rating.objects.count()
+def test_the_refresh_reads_the_changes_not_the_ratings(random_world, monkeypatch):
+    model_train(params=_params({"k": 5}))
+    monkeypatch.setattr(rating_memory, "LOADS", {"full": 0, "changes": 0})
+    change_some(random_world, n=2)
+    model_refresh()  # the first refresh in a process loads every rating once
+    user, item = random_world["users"][0], random_world["items"][0]
+    Rating.objects.filter(user=user).exclude(item=item).first().delete()  # as a cascade would: no service
+    rating_upsert(user=user, item=item, value="0.5")
+
+    assert model_refresh() is not None
+    assert rating_memory.LOADS == {"full": 1, "changes": 2}
+    held = rating_memory.ratings_in_memory()
+    assert held.nnz == Rating.objects.count()
+    user_index = held.user_pks.tolist().index(user.pk)
+    items, values = held.by_user.row(user_index)
+    assert dict(zip(held.item_pks[items].tolist(), values.tolist(), strict=True)) == {
+        pk: float(value) for pk, value in Rating.objects.filter(user=user).values_list("item_id", "value")
+    }
+
+
+def test_a_first_import_says_reload_all_and_the_refresh_does(random_world, monkeypatch):
+    model_train(params=_params({"k": 5}))
+    monkeypatch.setattr(rating_memory, "LOADS", {"full": 0, "changes": 0})
+    change_some(random_world, n=1)
+    model_refresh()
+    RatingChange.objects.create(user_id=None, item_id=None)
+    change_some(random_world, n=1)
+
+    model_refresh()
+
+    assert rating_memory.LOADS["full"] == 2
 
 
 def test_a_refresh_records_its_changed_lists_and_serving_reads_only_those(random_world, monkeypatch):
@@ -149,13 +173,13 @@ def test_a_process_further_behind_than_the_kept_revisions_loads_the_whole_versio
 def test_a_refresh_that_finds_the_version_moved_on_writes_nothing_and_keeps_the_markers(random_world, monkeypatch):
     version = model_train(params=_params({"k": 5}))
     touched = change_some(random_world, n=2)
-    read = refresh.raters_ratings
+    read = refresh.ratings_in_memory
 
-    def racing_read(item_ids):
+    def racing_read():
         ModelVersion.objects.filter(pk=version.pk).update(revision=7)  # another refresh committed meanwhile
-        return read(item_ids)
+        return read()
 
-    monkeypatch.setattr(refresh, "raters_ratings", racing_read)
+    monkeypatch.setattr(refresh, "ratings_in_memory", racing_read)
     lists = lists_of(version)
     assert model_refresh() is None
     assert lists_of(version) == lists
