@@ -156,64 +156,86 @@ def _better(score_a, item_a, score_b, item_b):
 
 
 @numba.njit(nogil=True, cache=True)
-def rows_similarities(
+def rows_products(
     item_start, item_length, item_users, item_values, user_start, user_length, user_items, user_values,
-    user_means, weighing, scale, rows, shrink, out,
+    user_means, explicit, table, scale, rows, sums, co_raters,
 ):  # fmt: skip
-    """Each of `rows`' cosine similarity to every item, into out[r] (zeros on entry), from raw ratings held
-    by item and by user (recengine.live_ratings: rows with a start and a length, not an indptr).
+    """Each of `rows`' sums of products with every item, into sums[r], and its co-raters into co_raters[r]
+    (both zeros on entry), from raw ratings held by item and by user (recengine.live_ratings: rows with a
+    start and a length, not an indptr). The row's own item stays 0.
 
-    A rating's weight comes from `weighing` as Likes.weights and the explicit mode compute it (`_weight`),
-    divided by its item's `scale` (the column's norm, 1 where it has none), all in float32 as a fit's
-    normalised matrix holds it. With `shrink` > 0 each score is scaled by n / (n + shrink), n its co-raters.
+    A rating's weight is `table[2 * rating]` (Likes.weights of every half step), or with `explicit` the
+    rating less its user's mean, divided by its item's `scale`: with the columns' norms these are a fit's
+    cosine sums (knn.item_neighbors, in float32 as its normalised matrix holds them), with ones the raw
+    products a refresh keeps up to date (recengine.hot_rows).
     """
-    n_items = out.shape[1]
-    co_raters = np.zeros(n_items, dtype=np.float32)
-    shrink = np.float32(shrink)
     for r in range(len(rows)):
         row = rows[r]
-        sums = out[r]
+        row_sums, row_co = sums[r], co_raters[r]
         for p in range(item_start[row], item_start[row] + item_length[row]):
             user = item_users[p]
-            weight = _weight(item_values[p], user_means[user], weighing)
+            mean = user_means[user]
+            weight = _weight(item_values[p], mean, explicit, table)
             if weight == 0:
                 continue
             value = weight / scale[row]
-            for q in range(user_start[user], user_start[user] + user_length[user]):
-                other = _weight(user_values[q], user_means[user], weighing)
-                if other != 0:
-                    item = user_items[q]
-                    sums[item] += value * (other / scale[item])
-                    co_raters[item] += 1
-        sums[row] = 0
-        for item in range(n_items):
-            if co_raters[item] > 0:
-                if shrink > 0:
-                    sums[item] = _score(sums[item], co_raters[item], shrink)
-                co_raters[item] = 0
+            first, last = user_start[user], user_start[user] + user_length[user]
+            if explicit:
+                for q in range(first, last):
+                    other = np.float32(np.float64(user_values[q]) - mean)
+                    if other != 0:
+                        row_sums[user_items[q]] += value * (other / scale[user_items[q]])
+                        row_co[user_items[q]] += 1
+            else:
+                for q in range(first, last):
+                    other = table[np.int64(user_values[q] * 2)]
+                    if other != 0:
+                        row_sums[user_items[q]] += value * (other / scale[user_items[q]])
+                        row_co[user_items[q]] += 1
+        row_sums[row] = 0
+        row_co[row] = 0
 
 
 @numba.njit(nogil=True, cache=True)
-def columns_norms(item_start, item_length, item_users, item_values, user_means, weighing, rows):
+def products_update(columns, values, item, weight_change, co_change, table, slot_of, sums, co_raters, counts):
+    """One user's rating of `item` changes its weight by `weight_change` (and its presence by `co_change`):
+    bring the kept raw products (and with `counts` the co-raters) up to date over the user's other ratings
+    (`columns`, `values`), in the rows of `item` and of each item the user rated, where `slot_of` keeps
+    one (-1 where not)."""
+    own = slot_of[item]
+    for q in range(len(columns)):
+        other = columns[q]
+        weight = table[np.int64(values[q] * 2)]
+        if other == item or weight == 0:
+            continue
+        if own >= 0:
+            sums[own, other] += weight_change * weight
+            if counts:
+                co_raters[own, other] += co_change
+        slot = slot_of[other]
+        if slot >= 0:
+            sums[slot, item] += weight_change * weight
+            if counts:
+                co_raters[slot, item] += co_change
+
+
+@numba.njit(nogil=True, cache=True)
+def columns_norms(item_start, item_length, item_users, item_values, user_means, explicit, table, rows):
     """The l2 norm of each of `rows`' weighted columns, summed in float32 in user order as a fit's is."""
     norms = np.zeros(len(rows), dtype=np.float32)
     for r in range(len(rows)):
         row = rows[r]
         total = np.float32(0)
         for p in range(item_start[row], item_start[row] + item_length[row]):
-            weight = _weight(item_values[p], user_means[item_users[p]], weighing)
+            weight = _weight(item_values[p], user_means[item_users[p]], explicit, table)
             total += weight * weight
         norms[r] = np.sqrt(total)
     return norms
 
 
 @numba.njit(cache=True)
-def _weight(value, user_mean, weighing):
-    """A raw rating's weight, as matrix.Likes.weights (implicit) or the user-centred explicit mode does it:
-    weighing = (explicit, like threshold, low weight, dislike threshold, dislike weight)."""
-    if weighing[0] != 0:
+def _weight(value, user_mean, explicit, table):
+    """A raw rating's weight: the rating less its user's mean (explicit), else its half step's in `table`."""
+    if explicit:
         return np.float32(np.float64(value) - user_mean)
-    weight = 1.0 if value >= weighing[1] else weighing[2]
-    if value <= weighing[3]:
-        weight = weighing[4]
-    return np.float32(weight)
+    return table[np.int64(value * 2)]

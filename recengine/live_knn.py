@@ -1,53 +1,80 @@
-"""The changed items' rows of item-kNN, computed from the ratings held in memory (recengine.live_ratings):
-the work is the multiply-adds over the changed items' raters' ratings, with nothing read or rebuilt."""
+"""The changed items' rows of item-kNN, computed from the ratings held in memory (recengine.live_ratings),
+with nothing read or rebuilt: under like weights (implicit) from the raw products kept for the items
+refreshed lately (recengine.hot_rows), whose cost is a row per item; otherwise (explicit: every rating of
+a user moves their mean) by the kernel over the changed items' raters' ratings."""
 
 import numpy as np
 
+from recengine.hot_rows import DEFAULT_BUDGET_BYTES, HotRows
 from recengine.knn import Triples
 from recengine.live_ratings import LiveRatings
 from recengine.matrix import Likes, Mode
 
-# Rows computed per kernel call: each holds a dense row of scores over every item.
+# Rows computed at a time: each holds a dense row of scores (and co-raters) over every item.
 _ROWS_PER_CALL = 64
 
 
 def live_dirty_rows(
-    ratings: LiveRatings, norms: np.ndarray, dirty: np.ndarray, *, likes: Likes, mode: Mode, shrinkage: float
+    ratings: LiveRatings,
+    norms: np.ndarray,
+    dirty: np.ndarray,
+    *,
+    likes: Likes,
+    mode: Mode,
+    shrinkage: float,
+    hot_bytes: int = DEFAULT_BUDGET_BYTES,
 ) -> tuple[Triples, np.ndarray]:
     """Every positive similarity of the `dirty` items' rows (indexes into `ratings`), as (item, neighbour,
     score) triples over `ratings`' item indexes, and the norms of the dirty items' columns.
 
     `norms` are the columns' norms as the version keeps them (0 where it keeps none), over `ratings`' item
     indexes; the dirty items' own are computed afresh. As a fit computes them (knn.item_neighbors), up to
-    the order of float32 sums where users joined after the ratings were loaded.
+    float32 rounding. Under like weights the rows' raw products are kept in `ratings.hot` (within
+    `hot_bytes`) for the next refresh.
     """
-    from recengine.knn_kernel import columns_norms, rows_similarities  # numba: refreshes only
+    from recengine.knn_kernel import columns_norms, rows_products  # numba: refreshes only
 
     dirty = np.asarray(dirty, dtype=np.int64)
     by_item, by_user = ratings.by_item, ratings.by_user
-    means = ratings.user_sums / np.maximum(ratings.user_counts, 1)
-    weighing = np.array(
-        [mode == "explicit", likes.like_threshold, likes.low_weight, likes.dislike_threshold, likes.dislike_weight],
-        dtype=np.float64,
+    explicit = mode == "explicit"
+    table = likes.weights(np.arange(11) / 2)  # the weight of every half step, 0 to 5
+    means = ratings.user_sums / np.maximum(ratings.user_counts, 1) if explicit else np.zeros(len(ratings.user_pks))
+    if explicit:
+        ratings.hot = None
+    elif (
+        ratings.hot is None
+        or not np.array_equal(ratings.hot.table, table)
+        or ratings.hot.counts_co_raters != (shrinkage > 0)
+    ):
+        ratings.hot = HotRows(table, budget_bytes=hot_bytes, co_raters=shrinkage > 0)
+    fresh_norms = columns_norms(
+        by_item.start, by_item.length, by_item.columns, by_item.values, means, explicit, table, dirty
     )
-    fresh_norms = columns_norms(by_item.start, by_item.length, by_item.columns, by_item.values, means, weighing, dirty)
-    scale = np.zeros(len(ratings.item_pks), dtype=np.float32)
+    n_items = len(ratings.item_pks)
+    scale = np.zeros(n_items, dtype=np.float32)
     scale[: len(norms)] = norms
     scale[dirty] = fresh_norms
     scale[scale == 0] = 1
     rows, neighbours, scores = [], [], []
     for first in range(0, len(dirty), _ROWS_PER_CALL):
         chunk = dirty[first : first + _ROWS_PER_CALL]
-        out = np.zeros((len(chunk), len(ratings.item_pks)), dtype=np.float32)
-        rows_similarities(
-            by_item.start, by_item.length, by_item.columns, by_item.values,
-            by_user.start, by_user.length, by_user.columns, by_user.values,
-            means, weighing, scale, chunk, float(shrinkage), out,
-        )  # fmt: skip
-        at, neighbour = np.nonzero(out > 0)
+        if explicit:
+            sums = np.zeros((len(chunk), n_items), dtype=np.float32)
+            co_raters = np.zeros((len(chunk), n_items), dtype=np.float32)
+            rows_products(
+                by_item.start, by_item.length, by_item.columns, by_item.values,
+                by_user.start, by_user.length, by_user.columns, by_user.values,
+                means, explicit, table, scale, chunk, sums, co_raters,
+            )  # fmt: skip
+        else:
+            sums, co_raters = ratings.hot.products(ratings, chunk)
+            sums = (sums.astype(np.float64) / (scale[chunk, None].astype(np.float64) * scale)).astype(np.float32)
+        if shrinkage > 0:
+            sums *= co_raters / (co_raters + np.float32(shrinkage))
+        at, neighbour = np.nonzero(sums > 0)
         rows.append(chunk[at])
         neighbours.append(neighbour.astype(np.int64))
-        scores.append(out[at, neighbour])
+        scores.append(sums[at, neighbour])
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return (empty, empty, np.zeros(0, dtype=np.float32)), fresh_norms

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from recengine.hot_rows import HotRows
+
 # A row that outgrows its room moves to the end of the arrays with this much more (and at least 4).
 _GROWTH = 2
 # Rebuild the arrays without the holes moved rows leave once the used length passes this multiple of the
@@ -67,6 +69,12 @@ class RowStore:
         self.length[r] += 1
         return None
 
+    def get(self, r: int, column: int) -> float | None:
+        """Entry (r, column)'s value (None where there is none)."""
+        columns, values = self.row(r)
+        at = int(np.searchsorted(columns, column))
+        return float(values[at]) if at < len(columns) and columns[at] == column else None
+
     def remove(self, r: int, column: int) -> float | None:
         """Drop entry (r, column); returns its value (None where there was none)."""
         columns, values = self.row(r)
@@ -116,6 +124,7 @@ class LiveRatings:
     by_item: RowStore  # columns: user indexes
     user_sums: np.ndarray
     user_counts: np.ndarray
+    hot: HotRows | None = None  # raw products of the items refreshed lately, kept up to date by `apply`
 
     @classmethod
     def from_arrays(cls, user_pks: np.ndarray, item_pks: np.ndarray, values: np.ndarray) -> "LiveRatings":
@@ -148,24 +157,26 @@ class LiveRatings:
     def apply(self, user_pks, item_pks, values) -> int:
         """Set each (user, item) to its value, or remove it where the value is NaN (the rating is gone);
         returns how many entries changed. Writing what is already held changes nothing, so a change
-        applied twice is applied once."""
+        applied twice is applied once. `hot` rows, where kept, follow each change as it is written."""
         changed = 0
         for user_pk, item_pk, value in zip(user_pks, item_pks, values, strict=True):
             user, item = self._user_index(int(user_pk)), self._item_index(int(item_pk))
-            if np.isnan(value):
-                previous = self.by_user.remove(user, item)
+            new = None if np.isnan(value) else float(np.float32(value))
+            old = self.by_user.get(user, item)
+            if old == new:
+                continue
+            if self.hot is not None:
+                self.hot.before_write(self, user, item, old, new)
+            if new is None:
+                self.by_user.remove(user, item)
                 self.by_item.remove(item, user)
-                if previous is not None:
-                    self.user_sums[user] -= previous
-                    self.user_counts[user] -= 1
+                self.user_counts[user] -= 1
             else:
-                previous = self.by_user.put(user, item, value)
-                self.by_item.put(item, user, value)
-                if previous is None:
-                    self.user_counts[user] += 1
-                self.user_sums[user] += value - (previous or 0.0)
-            written = None if np.isnan(value) else float(np.float32(value))
-            changed += previous != written
+                self.by_user.put(user, item, new)
+                self.by_item.put(item, user, new)
+                self.user_counts[user] += old is None
+            self.user_sums[user] += (new or 0.0) - (old or 0.0)
+            changed += 1
         return changed
 
     def _user_index(self, pk: int) -> int:
