@@ -10,7 +10,8 @@ and `manage.py train --algorithm item-knn` in child processes (the algorithm wit
 Then it starts gunicorn as deployed (`-c recsite/gunicorn_conf.py`, --workers sync workers, debug off,
 `OMP_NUM_THREADS=1`, throttles out of the way) and one `celery -A recsite worker -Q default -c 1`, with
 REDIS_URL as cache and broker (its queue and cache are cleared first: give it a database of its own),
-warms every web process, and for --seconds runs, over loopback:
+warms every web process and the worker (one rating, and its refresh: the worker's first loads every
+rating into memory and keeps the most rated items' rows), and for --seconds runs, over loopback:
 - a stream of --rate ratings a second (open loop, on a clock), each by one of --raters imported users
   (signed in by JWT) through `PUT /api/v1/ratings/<item>/`, on items drawn by their share of the
   ratings (popular items most, as real traffic);
@@ -210,10 +211,12 @@ def _run(args, env: dict, name: str) -> dict:
         _wait_for(f"{base}/health/", timeout=300)
         warm_started = time.monotonic()
         _warm_up(base, readers + raters[:50], workers=args.workers)
+        _worker_warm_up(base, raters[0], counts, worker_log)
         processes = _web_processes(server.pid)
         warmed = _sample_processes(base, set(processes), rounds=200)
         warm_seconds = time.monotonic() - warm_started
         load_before = os.getloadavg()
+        stream_started = time.time()
         run = _stream(base, args, readers=readers, raters=raters, counts=counts, rng=rng, server=server.pid)
         load_after = os.getloadavg()
         drained = _wait_until_drained(timeout=120)
@@ -228,7 +231,7 @@ def _run(args, env: dict, name: str) -> dict:
             except subprocess.TimeoutExpired:
                 child.kill()
     version.refresh_from_db()
-    tasks = _tasks_from_log(worker_log)
+    tasks = [task for task in _tasks_from_log(worker_log) if task["start"] >= stream_started]
     return _figures(
         args, shape=shape, run=run, tasks=tasks, warmed=warmed, after=after, processes=processes,
         revisions=version.revision - shape["revision_start"], drained=drained, warm_seconds=warm_seconds,
@@ -277,6 +280,18 @@ def _warm_up(base: str, tokens: list[str], *, workers: int) -> None:
     with ThreadPoolExecutor(2 * workers) as pool:
         list(pool.map(lambda n: _request(f"{base}/api/v1/recommendations/?n=10", token=tokens[n % len(tokens)],
                                          timeout=120), range(20 * workers)))  # fmt: skip
+
+
+def _worker_warm_up(base: str, token: str, counts: list[tuple[int, int]], worker_log: Path) -> float:
+    """The worker's first refresh loads every rating into memory and keeps the most rated items' rows
+    (once per worker process): one rating, and wait for that refresh, before the clock starts. Seconds."""
+    started = time.monotonic()
+    item = max(counts, key=lambda row: row[1])[0]
+    _request(f"{base}/api/v1/ratings/{item}/", token=token, method="PUT", body={"value": 4.0}, timeout=60)
+    deadline = started + 900
+    while time.monotonic() < deadline and not _tasks_from_log(worker_log):
+        time.sleep(1)
+    return time.monotonic() - started
 
 
 def _web_processes(master: int) -> list[int]:

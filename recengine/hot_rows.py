@@ -9,11 +9,15 @@ least recently used giving way. Weights are multiples of 1/16 and a row sums few
 them, so the float32 sums are exact, whatever the order they were added in.
 """
 
+import time
+
 import numpy as np
 
 # Memory the kept rows may take unless told otherwise: 2,048 rows of 62k items (the popular ones carry 85%
 # of a rating stream's work on the synthetic MovieLens-25M), or every row of a 6.5k-item catalogue.
 DEFAULT_BUDGET_BYTES = 512 * 2**20
+# Rows computed at a time when warming.
+_WARM_CHUNK = 32
 # Kept rows are widened by at least this share when items are added.
 _WIDEN = 1.25
 
@@ -80,6 +84,23 @@ class HotRows:
             self._keep(missing, fresh_sums, fresh_co, busy=rows)
         self.last_used[self.slot_of[rows][self.slot_of[rows] >= 0]] = self._uses
         return sums, co_raters
+
+    def warm(self, ratings, *, seconds: float) -> int:
+        """Keep the rows of the most rated items, as many as the budget holds, for at most `seconds`
+        (done when the rows are first kept: the first refresh in a process pays it, not every later
+        one); how many rows it computed."""
+        self._widen(len(ratings.item_pks))
+        most_rated = np.argsort(-ratings.by_item.length, kind="stable")[: self.capacity]
+        wanted = most_rated[self.slot_of[most_rated] < 0]
+        deadline = time.monotonic() + seconds
+        done = 0
+        for first in range(0, len(wanted), _WARM_CHUNK):
+            if time.monotonic() >= deadline:
+                break
+            chunk = wanted[first : first + _WARM_CHUNK]
+            self.products(ratings, chunk)
+            done += len(chunk)
+        return done
 
     def _keep(self, rows: np.ndarray, sums: np.ndarray, co_raters: np.ndarray, *, busy: np.ndarray) -> None:
         """Keep computed rows in free slots, else in those least recently used (not among `busy`)."""
