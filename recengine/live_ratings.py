@@ -154,6 +154,10 @@ class LiveRatings:
         """The indexes of items `pks`, adding (empty) those not held yet."""
         return np.array([self._item_index(int(pk)) for pk in pks], dtype=np.int64)
 
+    def items_find(self, pks) -> np.ndarray:
+        """The indexes of items `pks`, -1 for those not held."""
+        return np.array([self._item_at.get(int(pk), -1) for pk in pks], dtype=np.int64)
+
     def apply(self, user_pks, item_pks, values) -> int:
         """Set each (user, item) to its value, or remove it where the value is NaN (the rating is gone);
         returns how many entries changed. Writing what is already held changes nothing, so a change

@@ -116,13 +116,19 @@ def model_refresh(*, requested: bool = False) -> RefreshResult | None:
         dirty_markers_clear(marked=marked)
         if len(change.unknown):
             items_mark_dirty(item_ids=change.unknown.tolist())
-    return RefreshResult(
+    result = RefreshResult(
         version_id=version.pk,
         revision=version.revision,
         dirty_items=len(marked),
         changed_items=len(change.changed),
         seconds=time.monotonic() - started,
     )
+    logger.info(
+        "refresh v%s r%s: %d marked, %d lists rewritten in %.3f s (%s)", result.version_id, result.revision,
+        result.dirty_items, result.changed_items, result.seconds,
+        ", ".join(f"{name} {seconds:.3f}" for name, seconds in change.seconds.items()),
+    )  # fmt: skip
+    return result
 
 
 @dataclass(frozen=True)
@@ -138,21 +144,28 @@ class _Change:
     unknown: np.ndarray  # rated items with no stored column that no marker named: marked for the next run
     neighbors_added: int
     ratings_added: int
+    seconds: dict[str, float]  # spent reading (the change log, the stored columns), on rows, on lists
 
 
 def _change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> _Change:
     recommender = recommender_class(version.algorithm)
     params = params_for(recommender, version.params)
+    clock = [time.monotonic()]
     ratings = ratings_in_memory()
     stored = _columns_all(version)
+    clock.append(time.monotonic())
     dirty = ratings.items_index(dirty_pks)
     norms = _stored(stored, stored.norms, ratings.item_pks)
     fresh, columns = recommender.dirty_rows(params, ratings, norms=norms, dirty=dirty)
-    fresh_rows, fresh_cols, fresh_scores = ratings.item_pks[fresh[0]], ratings.item_pks[fresh[1]], fresh[2]
+    clock.append(time.monotonic())
     # Lists the change can reach: the marked items' own, those they are on, those their similarities enter.
-    floors = _stored(stored, stored.floors, fresh_cols)
-    entering = np.unique(fresh_cols[fresh_scores >= floors])
-    rows_pks = np.union1d(np.union1d(dirty_pks, entering), _lists_on(version, dirty_pks))
+    has_column = _stored(stored, np.ones(len(stored.pks), dtype=bool), ratings.item_pks).astype(bool)
+    floors = _stored(stored, stored.floors, ratings.item_pks)
+    entering = np.unique(fresh[1][fresh[2] >= floors[fresh[1]]])
+    rows_pks = np.union1d(np.union1d(dirty_pks, ratings.item_pks[entering]), _lists_on(version, dirty_pks))
+    fresh_rows, fresh_cols, fresh_scores = _reaching(fresh, ratings.items_find(rows_pks), k=params.k)
+    fresh_rows, fresh_cols = ratings.item_pks[fresh_rows], ratings.item_pks[fresh_cols]
+    unknown = ratings.item_pks[np.unique(fresh[1][~has_column[fresh[1]]])]
     old_items, old_neighbours, old_scores = _lists_of(version, rows_pks)
     index = np.union1d(np.union1d(np.union1d(dirty_pks, fresh_cols), old_items), old_neighbours)
     n = len(index)
@@ -169,7 +182,7 @@ def _change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> _Change:
     )
     changed = rows[_rows_differing(old, new, rows)]
     rewritten = new[changed].tocoo()
-    touched = np.unique(fresh_cols)
+    clock.append(time.monotonic())
     return _Change(
         changed=index[changed],
         lists=(index[changed][rewritten.row], index[rewritten.col], rewritten.data),
@@ -177,9 +190,10 @@ def _change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> _Change:
         dirty=dirty_pks,
         columns=columns,
         popular=_popular_after(stored, dirty_pks, columns, prior=params.popularity_prior),
-        unknown=touched[~np.isin(touched, stored.pks) & ~np.isin(touched, dirty_pks)],
+        unknown=unknown[~np.isin(unknown, dirty_pks)],
         neighbors_added=new[changed].nnz - old[changed].nnz,
         ratings_added=int(columns.counts.sum() - _stored(stored, stored.counts, dirty_pks).sum()),
+        seconds=dict(zip(("read", "rows", "lists"), np.diff(clock).round(3).tolist(), strict=True)),
     )
 
 
@@ -283,6 +297,24 @@ def _lists_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, np.
             dtypes=("i8", "i8", "f4"),
         )
     )
+
+
+def _reaching(fresh: tuple[np.ndarray, ...], rows: np.ndarray, *, k: int) -> tuple[np.ndarray, ...]:
+    """Of the dirty rows' `fresh` similarities (every positive one, rows grouped), those a list can take:
+    a dirty row's k best (with any tied at the k-th), and each one to a list being rewritten (`rows`,
+    indexes; -1 for none). A popular item's row holds every item: this keeps the merge to what lands."""
+    row_of, cols, scores = fresh
+    rewritten = np.zeros(int(max(cols.max(initial=-1), rows.max(initial=-1))) + 1, dtype=bool)
+    rewritten[rows[rows >= 0]] = True
+    keep = rewritten[cols]
+    starts = np.flatnonzero(np.diff(row_of, prepend=-1))
+    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(row_of)], strict=True):
+        if stop - start > k:
+            kth = np.partition(scores[start:stop], stop - start - k)[stop - start - k]
+            keep[start:stop] |= scores[start:stop] >= kth
+        else:
+            keep[start:stop] = True
+    return row_of[keep], cols[keep], scores[keep]
 
 
 def _rows_differing(old: sp.csr_matrix, new: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
