@@ -131,6 +131,8 @@ def _items_merge(source: str, items: list[DatasetItem], category_pks: dict[str, 
                   JOIN {_q(Item._meta.db_table)} i ON i.source = s.source AND i.source_id = s.source_id"""  # nosec B608
         )
         _item_categories_add(cursor, items, category_pks)
+        # Fresh statistics: the planner would scan the catalogue for a handful of inactive items otherwise.
+        cursor.execute(f"ANALYZE {_q(Item._meta.db_table)}")
     return UpsertCounts(counts[0], counts[1], len(items) - counts[0] - counts[1])
 
 

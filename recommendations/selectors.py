@@ -3,10 +3,11 @@ and the ratings training reads. No process state here: the in-memory model lives
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Value, prefetch_related_objects
 
 from catalog.models import Category, Item
 from common.bulk import arrays_select, sql_in
@@ -75,15 +76,10 @@ def recommendations_for_user(
     serving = serving_model() if algorithm is None else serving_model_of(algorithm)
     if algorithm is not None and serving is None:
         raise ValueError(f"no trained version of {algorithm!r} is kept (train one: train --algorithm {algorithm})")
-    rated = (
-        list(Rating.objects.filter(user=user).values_list("item_id", "value"))
-        if user is not None and user.is_authenticated
-        else []
-    )
+    rated, hidden_ids = _user_feedback(user)
     rated_ids = np.array([item_id for item_id, _ in rated], dtype=np.int64)
     values = np.array([float(value) for _, value in rated], dtype=np.float64)
     liked = set(rated_ids[values >= settings.RECSITE_LIKE_THRESHOLD].tolist())
-    hidden_ids = hidden_item_ids(user=user)
     slugs = sorted({c.slug if isinstance(c, Category) else c for c in categories or ()})
 
     if intent is not None:
@@ -112,12 +108,18 @@ def recommendations_for_user(
     )
 
 
-def hidden_item_ids(*, user) -> np.ndarray:
-    """Items the user said they do not want (not interested, dislike): never recommended to them again."""
+def _user_feedback(user) -> tuple[list[tuple[int, Decimal]], np.ndarray]:
+    """The user's ratings (item pk, value) and the items they said they do not want (not interested,
+    dislike), which are never recommended to them again. One query, a union: on a request, a round trip
+    costs more than these rows do."""
     if user is None or not user.is_authenticated:
-        return np.zeros(0, dtype=np.int64)
-    hidden = FeedbackEvent.objects.filter(user=user, kind__in=FeedbackEvent.HIDING).values_list("item_id", flat=True)
-    return np.array(sorted(set(hidden)), dtype=np.int64)
+        return [], np.zeros(0, dtype=np.int64)
+    hidden = FeedbackEvent.objects.filter(user=user, kind__in=FeedbackEvent.HIDING).values_list(
+        "item_id", Value(None, output_field=Rating._meta.get_field("value"))
+    )
+    rows = list(Rating.objects.filter(user=user).values_list("item_id", "value").union(hidden, all=True))
+    hidden_ids = {item_id for item_id, value in rows if value is None}  # a rating's value is never NULL
+    return [row for row in rows if row[1] is not None], np.array(sorted(hidden_ids), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -132,17 +134,19 @@ class _Row:
 
 
 def _materialize(rows: list[_Row], *, intent: ParsedIntent | None = None) -> RecommendationList:
-    """Load the items shown, whole with their categories, and the evidence items' titles: 3 queries."""
-    items = Item.objects.prefetch_related("categories").in_bulk([row.item_id for row in rows])
-    evidence_ids = {pk for row in rows for pk, _ in row.evidence}
-    titles = dict(Item.objects.filter(pk__in=evidence_ids).values_list("pk", "title")) if evidence_ids else {}
+    """Load the items shown and the evidence items (for their titles) in one query, and the categories of
+    those shown: 2 queries (each costs more in the ORM than in the database)."""
+    items = Item.objects.in_bulk({row.item_id for row in rows} | {pk for row in rows for pk, _ in row.evidence})
+    prefetch_related_objects([items[row.item_id] for row in rows], "categories")
     return RecommendationList(
         (
             Recommendation(
                 item=items[row.item_id],
                 score=row.score,
                 source=row.source,
-                evidence=tuple(EvidenceItem(item_id=pk, title=titles[pk], share=share) for pk, share in row.evidence),
+                evidence=tuple(
+                    EvidenceItem(item_id=pk, title=items[pk].title, share=share) for pk, share in row.evidence
+                ),
                 similarity=row.similarity,
             )
             for row in rows
@@ -268,13 +272,6 @@ class RatingArrays:
 def rating_arrays() -> RatingArrays:
     """Every rating (training reads them all: 25M ratings are about 500 MB here, not gigabytes of tuples)."""
     return _ratings_where("", [])
-
-
-def raters_ratings(item_ids: Iterable[int]) -> RatingArrays:
-    """Every rating of every user who rated one of `item_ids`: what an in-place refresh of those items reads."""
-    match, params = sql_in("item_id", sorted(set(item_ids)))
-    raters = f"SELECT DISTINCT user_id FROM {Rating._meta.db_table} WHERE {match}"  # nosec B608: placeholders
-    return _ratings_where(f" WHERE user_id IN ({raters})", params)
 
 
 def _ratings_where(where: str, params: list) -> RatingArrays:

@@ -8,9 +8,13 @@ hooks run in each worker, after it has loaded the app and before it takes its fi
    item vectors, so that no request in words pays for them (8-26 s under load when the first one did). A
    failure here is logged and the worker serves all the same: the first request in words then loads what
    is missing, as before.
+3. Everything loaded so far (the models, the catalogue's titles: hundreds of thousands of objects) is
+   moved out of the garbage collector's sight (`gc.freeze`): a full collection then walks only what
+   requests make (tens of ms instead of 0.4-1 s, which the request that triggered it paid).
 
 gunicorn's --timeout applies while a worker boots, so each step tells the master the worker is alive."""
 
+import gc
 import logging
 import time
 
@@ -26,6 +30,8 @@ def post_worker_init(worker) -> None:
     checks_refuse_errors()
     worker.notify()
     models_warm(notify=worker.notify)
+    gc.collect()
+    gc.freeze()
 
 
 def checks_refuse_errors() -> None:

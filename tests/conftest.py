@@ -39,10 +39,13 @@ def _unhashed_static_files(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_ratings_held():
-    """A test's rolled-back ratings leave the change log with them: each test starts with none in memory."""
+    """A test's rolled-back ratings leave the change log with them (and its refreshes' columns leave the
+    version): each test starts with none in memory."""
     from recommendations.rating_memory import ratings_forget
+    from recommendations.services.refresh_change import columns_forget
 
     ratings_forget()
+    columns_forget()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ __all__ = ["app"]
 
 @worker_process_init.connect
 def _stall_the_first_refresh(**kwargs) -> None:
-    from recommendations.services import refresh
+    from recommendations.services import refresh_change
 
     marker = Path(os.environ["RECSITE_TEST_STALL_FILE"])
-    read = refresh.ratings_in_memory
+    read = refresh_change.ratings_in_memory
 
     def stalling_read():
         if not marker.exists():
@@ -29,4 +29,4 @@ def _stall_the_first_refresh(**kwargs) -> None:
             time.sleep(120)
         return read()
 
-    refresh.ratings_in_memory = stalling_read
+    refresh_change.ratings_in_memory = stalling_read

@@ -12,7 +12,7 @@ from feedback.models import Rating, RatingChange
 from feedback.services import rating_delete, rating_upsert
 from recommendations import rating_memory, serving
 from recommendations.models import DirtyItem, ItemColumn, ItemNeighbor, ModelRevision, ModelVersion
-from recommendations.services import refresh
+from recommendations.services import refresh_change
 from recommendations.services.refresh import model_refresh
 from recommendations.services.training import model_train
 from tests.factories import ItemFactory, UserFactory
@@ -117,6 +117,19 @@ def test_the_refresh_reads_the_changes_not_the_ratings(random_world, monkeypatch
     }
 
 
+def test_the_columns_a_refresh_keeps_are_those_it_wrote(random_world):
+    version = model_train(params=_params({"k": 3}))
+    for n in (2, 3):
+        change_some(random_world, n=n)
+        model_refresh()
+        version.refresh_from_db()
+        kept = refresh_change.columns_all(version)
+        refresh_change.columns_forget()
+        read = refresh_change.columns_all(version)
+        for name in ("pks", "norms", "floors", "counts", "sums"):
+            np.testing.assert_allclose(getattr(kept, name), getattr(read, name), rtol=1e-6, err_msg=name)
+
+
 def test_a_first_import_says_reload_all_and_the_refresh_does(random_world, monkeypatch):
     model_train(params=_params({"k": 5}))
     monkeypatch.setattr(rating_memory, "LOADS", {"full": 0, "changes": 0})
@@ -173,13 +186,13 @@ def test_a_process_further_behind_than_the_kept_revisions_loads_the_whole_versio
 def test_a_refresh_that_finds_the_version_moved_on_writes_nothing_and_keeps_the_markers(random_world, monkeypatch):
     version = model_train(params=_params({"k": 5}))
     touched = change_some(random_world, n=2)
-    read = refresh.ratings_in_memory
+    read = refresh_change.ratings_in_memory
 
     def racing_read():
         ModelVersion.objects.filter(pk=version.pk).update(revision=7)  # another refresh committed meanwhile
         return read()
 
-    monkeypatch.setattr(refresh, "ratings_in_memory", racing_read)
+    monkeypatch.setattr(refresh_change, "ratings_in_memory", racing_read)
     lists = lists_of(version)
     assert model_refresh() is None
     assert lists_of(version) == lists
