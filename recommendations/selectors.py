@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Value, prefetch_related_objects
 
 from catalog.models import Category, Item
-from common.bulk import arrays_select, sql_in
+from common.bulk import arrays_select
 from feedback.models import FeedbackEvent, Rating
 from language.parsed import ParsedIntent
 from recommendations.intent_lists import rank_for_request
