@@ -4,8 +4,8 @@ popular item costs its row (one entry per item), not its raters' every rating.
 Row x holds, for every item y, the sum over users of weight(x) * weight(y) (weights as Likes.weights,
 before any norm), and with a shrinkage the count of those co-raters. A rating of x by user u changes row
 x at each item u rated, and each kept row of those items at x: the work is u's ratings, however many
-others rated x. A row not kept is computed once (the kernel over its raters' ratings) and kept, the
-least recently used giving way. Weights are multiples of 1/16 and a row sums fewer than a million of
+others rated x. A row not kept is computed (the kernel over its raters' ratings) and kept in place of
+a less rated item's. Weights are multiples of 1/16 and a row sums fewer than a million of
 them, so the float32 sums are exact, whatever the order they were added in.
 """
 
@@ -32,10 +32,8 @@ class HotRows:
         self.capacity = 0
         self.slot_of = np.full(0, -1, dtype=np.int64)  # per item index: its slot, or -1
         self.item_of = np.full(0, -1, dtype=np.int64)
-        self.last_used = np.zeros(0, dtype=np.int64)
         self.sums = np.zeros((0, 0), dtype=np.float32)
         self.co_raters = np.zeros((0, 0), dtype=np.float32)
-        self._uses = 0
 
     def before_write(self, ratings, user: int, item: int, old: float | None, new: float | None) -> None:
         """User `user`'s rating of `item` goes from `old` to `new` (None: none): update the kept rows.
@@ -45,7 +43,7 @@ class HotRows:
         before, after = self._weight(old), self._weight(new)
         if before == after:
             return
-        self._widen(len(ratings.item_pks))
+        self._widen(ratings)
         columns, values = ratings.by_user.row(user)
         products_update(
             columns, values, item, np.float32(after - before), np.float32((after != 0) - (before != 0)),
@@ -59,8 +57,7 @@ class HotRows:
         from recengine.knn_kernel import rows_products  # numba: refreshes only
 
         n_items = len(ratings.item_pks)
-        self._widen(n_items)
-        self._uses += 1
+        self._widen(ratings)
         rows = np.asarray(rows, dtype=np.int64)
         slots = self.slot_of[rows]
         missing = rows[slots < 0]
@@ -81,15 +78,14 @@ class HotRows:
                 missing, fresh_sums, fresh_co,
             )  # fmt: skip
             sums[~kept], co_raters[~kept] = fresh_sums, fresh_co
-            self._keep(missing, fresh_sums, fresh_co, busy=rows)
-        self.last_used[self.slot_of[rows][self.slot_of[rows] >= 0]] = self._uses
+            self._keep(ratings, missing, fresh_sums, fresh_co, busy=rows)
         return sums, co_raters
 
     def warm(self, ratings, *, seconds: float) -> int:
         """Keep the rows of the most rated items, as many as the budget holds, for at most `seconds`
         (done when the rows are first kept: the first refresh in a process pays it, not every later
         one); how many rows it computed."""
-        self._widen(len(ratings.item_pks))
+        self._widen(ratings)
         most_rated = np.argsort(-ratings.by_item.length, kind="stable")[: self.capacity]
         wanted = most_rated[self.slot_of[most_rated] < 0]
         deadline = time.monotonic() + seconds
@@ -102,30 +98,37 @@ class HotRows:
             done += len(chunk)
         return done
 
-    def _keep(self, rows: np.ndarray, sums: np.ndarray, co_raters: np.ndarray, *, busy: np.ndarray) -> None:
-        """Keep computed rows in free slots, else in those least recently used (not among `busy`)."""
-        free = np.flatnonzero(~np.isin(self.item_of, busy))
-        free = free[np.argsort(self.last_used[free], kind="stable")][: len(rows)]
-        for slot, row, row_sums, row_co in zip(free.tolist(), rows.tolist(), sums, co_raters, strict=False):
+    def _keep(self, ratings, rows: np.ndarray, sums: np.ndarray, co_raters: np.ndarray, *, busy: np.ndarray) -> None:
+        """Keep computed rows in free slots, else in place of kept rows of less rated items (not among
+        `busy`): the most rated items are both the most often rated again and the dearest to compute."""
+        counts = ratings.by_item.length
+        worth = np.where(self.item_of >= 0, counts[self.item_of.clip(min=0)], -1)
+        worth[np.isin(self.item_of, busy)] = np.iinfo(np.int64).max
+        for at in np.argsort(-counts[rows], kind="stable").tolist():
+            row, slot = int(rows[at]), int(np.argmin(worth))
+            if worth[slot] >= counts[row]:
+                break  # the rest are rated less still
             if self.item_of[slot] >= 0:
                 self.slot_of[self.item_of[slot]] = -1
-            self.item_of[slot], self.slot_of[row] = row, slot
-            self.sums[slot, : len(row_sums)] = row_sums
-            self.sums[slot, len(row_sums) :] = 0
+            self.item_of[slot], self.slot_of[row], worth[slot] = row, slot, np.iinfo(np.int64).max
+            self.sums[slot, : sums.shape[1]] = sums[at]
+            self.sums[slot, sums.shape[1] :] = 0
             if self.counts_co_raters:
-                self.co_raters[slot, : len(row_co)] = row_co
-                self.co_raters[slot, len(row_co) :] = 0
+                self.co_raters[slot, : co_raters.shape[1]] = co_raters[at]
+                self.co_raters[slot, co_raters.shape[1] :] = 0
 
-    def _widen(self, n_items: int) -> None:
-        """Room for `n_items` columns: wider rows, as many as the budget holds (the most recently used kept)."""
+    def _widen(self, ratings) -> None:
+        """Room for every item of `ratings`: wider rows, as many as the budget holds (those of the most
+        rated items kept)."""
+        n_items = len(ratings.item_pks)
         if len(self.slot_of) >= n_items:
             return
         width = max(n_items, int(len(self.slot_of) * _WIDEN))
         capacity = max(1, self.budget_bytes // (width * 4 * (1 + self.counts_co_raters)))
         self.slot_of = np.concatenate([self.slot_of, np.full(width - len(self.slot_of), -1, dtype=np.int64)])
-        keep = np.argsort(-self.last_used, kind="stable")[:capacity]
-        keep = keep[self.item_of[keep] >= 0]
-        self.slot_of[self.item_of[self.item_of >= 0]] = -1
+        held = np.flatnonzero(self.item_of >= 0)
+        keep = held[np.argsort(-ratings.by_item.length[self.item_of[held]], kind="stable")][:capacity]
+        self.slot_of[self.item_of[held]] = -1
         self.slot_of[self.item_of[keep]] = np.arange(len(keep))
         for name in ("sums", "co_raters") if self.counts_co_raters else ("sums",):
             wider = np.zeros((capacity, width), dtype=np.float32)
@@ -133,7 +136,6 @@ class HotRows:
             wider[: len(keep), : old.shape[1]] = old[keep]
             setattr(self, name, wider)
         self.item_of = np.concatenate([self.item_of[keep], np.full(capacity - len(keep), -1, dtype=np.int64)])
-        self.last_used = np.concatenate([self.last_used[keep], np.zeros(capacity - len(keep), dtype=np.int64)])
         self.capacity = capacity
 
     def _weight(self, value: float | None) -> float:

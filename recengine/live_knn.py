@@ -25,11 +25,17 @@ def live_dirty_rows(
     likes: Likes,
     mode: Mode,
     shrinkage: float,
+    reach: tuple[np.ndarray, np.ndarray, int] | None = None,
     hot_bytes: int = DEFAULT_BUDGET_BYTES,
     warm_seconds: float = WARM_SECONDS,
 ) -> tuple[Triples, np.ndarray]:
     """Every positive similarity of the `dirty` items' rows (indexes into `ratings`), as (item, neighbour,
     score) triples over `ratings`' item indexes, and the norms of the dirty items' columns.
+
+    With `reach` = (floors, listed, k), over `ratings`' item indexes: only those a list can take, that is
+    each row's k best (with any tied at the k-th), those at or above the neighbour's list's floor, and
+    those to the items whose lists hold a dirty item (`listed`). A popular item's row holds every item:
+    this keeps the merge to what can land.
 
     `norms` are the columns' norms as the version keeps them (0 where it keeps none), over `ratings`' item
     indexes; the dirty items' own are computed afresh. As a fit computes them (knn.item_neighbors), up to
@@ -74,10 +80,10 @@ def live_dirty_rows(
             )  # fmt: skip
         else:
             sums, co_raters = ratings.hot.products(ratings, chunk)
-            sums = (sums.astype(np.float64) / (scale[chunk, None].astype(np.float64) * scale)).astype(np.float32)
+            sums = sums / scale[chunk, None] / scale
         if shrinkage > 0:
             sums *= co_raters / (co_raters + np.float32(shrinkage))
-        at, neighbour = np.nonzero(sums > 0)
+        at, neighbour = np.nonzero(_reaching(sums, reach))
         rows.append(chunk[at])
         neighbours.append(neighbour.astype(np.int64))
         scores.append(sums[at, neighbour])
@@ -85,3 +91,19 @@ def live_dirty_rows(
         empty = np.zeros(0, dtype=np.int64)
         return (empty, empty, np.zeros(0, dtype=np.float32)), fresh_norms
     return (np.concatenate(rows), np.concatenate(neighbours), np.concatenate(scores)), fresh_norms
+
+
+def _reaching(sums: np.ndarray, reach: tuple[np.ndarray, np.ndarray, int] | None) -> np.ndarray:
+    """Which of the rows' similarities `sums` to keep (see live_dirty_rows)."""
+    positive = sums > 0
+    if reach is None:
+        return positive
+    floors, listed, k = reach
+    n_items = sums.shape[1]
+    floors = np.pad(floors, (0, n_items - len(floors)))[None, :]  # items added since: no list, no floor
+    listed = np.pad(listed, (0, n_items - len(listed)))[None, :]
+    keep = (sums >= floors) | listed
+    if 0 < k < n_items:
+        kth = np.partition(sums, n_items - k, axis=1)[:, n_items - k]
+        keep |= sums >= kth[:, None]
+    return positive & keep

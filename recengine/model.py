@@ -213,12 +213,22 @@ class ItemKnn(ItemLists):
 
     @classmethod
     def dirty_rows(
-        cls, params: KnnParams, ratings: LiveRatings, *, norms: np.ndarray, dirty: np.ndarray
+        cls,
+        params: KnnParams,
+        ratings: LiveRatings,
+        *,
+        norms: np.ndarray,
+        dirty: np.ndarray,
+        floors: np.ndarray | None = None,
+        listed: np.ndarray | None = None,
     ) -> tuple[Triples, Columns]:
-        """The `dirty` items' every positive similarity and their columns, from the ratings held in memory
-        (indexes into `ratings`), and every column's stored norm over the same indexes."""
+        """The `dirty` items' similarities and their columns, from the ratings held in memory (indexes
+        into `ratings`), and every column's stored norm over the same indexes. With the lists' `floors`
+        and the items whose lists hold a dirty item (`listed`, a mask), only those a list can take;
+        else every positive one."""
+        reach = None if floors is None else (floors, listed, params.k)
         fresh, dirty_norms = live_dirty_rows(
-            ratings, norms, dirty, likes=params, mode=params.mode, shrinkage=params.shrinkage
+            ratings, norms, dirty, likes=params, mode=params.mode, shrinkage=params.shrinkage, reach=reach
         )
         columns = Columns(
             norms=dirty_norms,

@@ -75,7 +75,14 @@ class Refreshable(Protocol):
 
     @classmethod
     def dirty_rows(
-        cls, params: Any, ratings: LiveRatings, *, norms: np.ndarray, dirty: np.ndarray
+        cls,
+        params: Any,
+        ratings: LiveRatings,
+        *,
+        norms: np.ndarray,
+        dirty: np.ndarray,
+        floors: np.ndarray | None = None,
+        listed: np.ndarray | None = None,
     ) -> tuple[Triples, Any]: ...
 
     @classmethod

@@ -46,15 +46,20 @@ def change_compute(version: ModelVersion, *, dirty_pks: np.ndarray) -> Change:
     clock.append(time.monotonic())
     dirty = ratings.items_index(dirty_pks)
     norms = _stored(stored, stored.norms, ratings.item_pks)
-    fresh, columns = recommender.dirty_rows(params, ratings, norms=norms, dirty=dirty)
-    clock.append(time.monotonic())
     # Lists the change can reach: the marked items' own, those they are on, those their similarities enter.
-    has_column = _stored(stored, np.ones(len(stored.pks), dtype=bool), ratings.item_pks).astype(bool)
+    on = _lists_on(version, dirty_pks)
+    listed = np.zeros(len(ratings.item_pks), dtype=bool)
+    held = ratings.items_find(np.union1d(on, dirty_pks))
+    listed[held[held >= 0]] = True
     floors = _stored(stored, stored.floors, ratings.item_pks)
+    fresh, columns = recommender.dirty_rows(
+        params, ratings, norms=norms, dirty=dirty, floors=floors, listed=listed
+    )
+    clock.append(time.monotonic())
+    has_column = _stored(stored, np.ones(len(stored.pks), dtype=bool), ratings.item_pks).astype(bool)
     entering = np.unique(fresh[1][fresh[2] >= floors[fresh[1]]])
-    rows_pks = np.union1d(np.union1d(dirty_pks, ratings.item_pks[entering]), _lists_on(version, dirty_pks))
-    fresh_rows, fresh_cols, fresh_scores = _reaching(fresh, ratings.items_find(rows_pks), k=params.k)
-    fresh_rows, fresh_cols = ratings.item_pks[fresh_rows], ratings.item_pks[fresh_cols]
+    rows_pks = np.union1d(np.union1d(dirty_pks, ratings.item_pks[entering]), on)
+    fresh_rows, fresh_cols, fresh_scores = ratings.item_pks[fresh[0]], ratings.item_pks[fresh[1]], fresh[2]
     unknown = ratings.item_pks[np.unique(fresh[1][~has_column[fresh[1]]])]
     old_items, old_neighbours, old_scores = _lists_of(version, rows_pks)
     index = np.union1d(np.union1d(np.union1d(dirty_pks, fresh_cols), old_items), old_neighbours)
@@ -187,24 +192,6 @@ def _lists_of(version: ModelVersion, items: np.ndarray) -> tuple[np.ndarray, np.
             dtypes=("i8", "i8", "f4"),
         )
     )
-
-
-def _reaching(fresh: tuple[np.ndarray, ...], rows: np.ndarray, *, k: int) -> tuple[np.ndarray, ...]:
-    """Of the dirty rows' `fresh` similarities (every positive one, rows grouped), those a list can take:
-    a dirty row's k best (with any tied at the k-th), and each one to a list being rewritten (`rows`,
-    indexes; -1 for none). A popular item's row holds every item: this keeps the merge to what lands."""
-    row_of, cols, scores = fresh
-    rewritten = np.zeros(int(max(cols.max(initial=-1), rows.max(initial=-1))) + 1, dtype=bool)
-    rewritten[rows[rows >= 0]] = True
-    keep = rewritten[cols]
-    starts = np.flatnonzero(np.diff(row_of, prepend=-1))
-    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(row_of)], strict=True):
-        if stop - start > k:
-            kth = np.partition(scores[start:stop], stop - start - k)[stop - start - k]
-            keep[start:stop] |= scores[start:stop] >= kth
-        else:
-            keep[start:stop] = True
-    return row_of[keep], cols[keep], scores[keep]
 
 
 def _rows_differing(old: sp.csr_matrix, new: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:

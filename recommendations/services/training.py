@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
@@ -284,6 +284,7 @@ def _version_save(
             )
             if getattr(model, "columns", None) is not None:
                 item_columns_write(version=version, item_ids=item_ids, columns=model.columns, lists=model.lists)
+        _statistics_refresh(ItemNeighbor, ItemColumn)
         model_version_activate(version=version)
     except BaseException:
         version.delete()
@@ -293,6 +294,15 @@ def _version_save(
     version.save(update_fields=["metrics"])
     model_version_activated.send(sender=ModelVersion, version=version)
     return version
+
+
+def _statistics_refresh(*models) -> None:
+    """ANALYZE tables a version just filled (PostgreSQL): a version's lists are read at once (serving, the
+    refresh), and a planner that still thinks the table empty picks plans that scan all of it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def item_columns_write(*, version: ModelVersion, item_ids: np.ndarray, columns, lists: sp.csr_matrix) -> None:

@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from recengine.knn import column_norms, item_neighbors, lists_merge
+from recengine.knn import column_norms, item_neighbors, list_floors, lists_merge
 from recengine.live_knn import live_dirty_rows
 from recengine.live_ratings import LiveRatings
 from recengine.matrix import Likes, interaction_matrix
@@ -17,8 +17,11 @@ def _live(interactions: sp.csr_matrix) -> LiveRatings:
     return LiveRatings.from_arrays(coo.row + 100, coo.col + 1000, np.full(coo.nnz, LIKE))
 
 
-def _refresh(after: sp.csr_matrix, old: sp.csr_matrix, dirty: np.ndarray, *, k: int, shrinkage: float = 0.0):
-    """What the refresh does: the dirty rows from memory, merged into the old lists (over `after`'s items)."""
+def _refresh(
+    after: sp.csr_matrix, old: sp.csr_matrix, dirty: np.ndarray, *, k: int, shrinkage: float = 0.0, reach=False
+):
+    """What the refresh does: the dirty rows from memory, merged into the old lists (over `after`'s items);
+    with `reach`, only the similarities a list can take (by the old lists' floors and who lists a dirty item)."""
     n_items = after.shape[1]
     is_dirty = np.zeros(n_items, dtype=bool)
     is_dirty[dirty] = True
@@ -26,11 +29,13 @@ def _refresh(after: sp.csr_matrix, old: sp.csr_matrix, dirty: np.ndarray, *, k: 
     ratings = _live(after)
     norms = np.zeros(n_items, dtype=np.float32)
     norms[: old.shape[0]] = column_norms(after)[: old.shape[0]]
-    fresh, _ = live_dirty_rows(
-        ratings, norms, np.flatnonzero(is_dirty), likes=Likes(), mode="implicit", shrinkage=shrinkage
-    )
     old = old.tocsr(copy=True)
     old.resize((n_items, n_items))
+    listed = np.asarray((old[:, is_dirty] != 0).sum(axis=1)).ravel() > 0
+    fresh, _ = live_dirty_rows(
+        ratings, norms, np.flatnonzero(is_dirty), likes=Likes(), mode="implicit", shrinkage=shrinkage,
+        reach=(list_floors(old, k=k), listed, k) if reach else None,
+    )  # fmt: skip
     return lists_merge(old, fresh, is_dirty, np.arange(n_items), k=k)
 
 
@@ -63,6 +68,7 @@ def test_a_refresh_with_small_k_is_exact_except_where_a_dirty_neighbour_fell_out
     old = item_neighbors(before, k=5)
 
     refreshed = _refresh(after, old, changed, k=5).toarray()
+    np.testing.assert_array_equal(_refresh(after, old, changed, k=5, reach=True).toarray(), refreshed)
 
     expected = item_neighbors(after, k=5).toarray()
     full = normalize(after.T.tocsr(), axis=1) @ normalize(after.T.tocsr(), axis=1).T
@@ -186,3 +192,18 @@ def test_kept_rows_followed_through_changes_equal_rows_computed_afresh(shrinkage
     assert kept.keys() == fresh.keys()
     assert np.allclose([kept[pair] for pair in fresh], list(fresh.values()), rtol=1e-5)
     np.testing.assert_allclose(kept_norms[order], fresh_norms, rtol=1e-6)
+
+
+def test_with_room_for_few_rows_those_of_the_most_rated_items_are_kept():
+    rng = np.random.default_rng(7)
+    users, items = np.nonzero(rng.random((80, 20)) < np.linspace(0.05, 0.9, 20))  # item 19 the most rated
+    live = LiveRatings.from_arrays(users, items, np.full(len(users), LIKE))
+    room_for_three = 3 * 20 * 4
+
+    for dirty in ([0], [1, 2], [5], [0, 3]):  # the least rated, asked for again and again
+        live_dirty_rows(
+            live, np.ones(20), np.array(dirty), likes=Likes(), mode="implicit", shrinkage=0.0, hot_bytes=room_for_three
+        )
+
+    counts = live.by_item.length
+    assert sorted(live.hot.item_of.tolist()) == sorted(np.argsort(-counts, kind="stable")[:3].tolist())
