@@ -103,7 +103,7 @@ def _similarity(parsed: ParsedIntent, index: VectorIndex, anchor_ids: np.ndarray
         parts.append(index.similarity(parsed.vector, exact=exact))
     anchor_rows = index.rows_of(anchor_ids)
     if len(anchor_rows):
-        centre = index.vectors[anchor_rows].mean(axis=0)
+        centre = index.vectors_of(anchor_rows).mean(axis=0)
         parts.append(index.similarity(centre / max(float(np.linalg.norm(centre)), 1e-9), exact=exact))
     return np.mean(parts, axis=0) if parts else np.zeros(len(index))
 

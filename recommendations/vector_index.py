@@ -6,13 +6,17 @@ At 62k items that product takes 5-16 ms on one core (p99 up to 24 ms on 2 shared
 HNSW graph (usearch, float16) finds each request's nearest items instead, in 1-3 ms, with recall@10 of 1.0
 on clustered and on real MiniLM vectors (benchmarks/vector_index.py, docs/BENCHMARKS.md). Building the graph
 takes a minute at 62k items, so a worker builds it (`vector_index_build`) and stores it with the vectors'
-watermark; each process restores it and adds what changed since. Until one is stored, exact search."""
+watermark; each process restores it and adds what changed since. Until one is stored, exact search.
+A process with a graph keeps no float32 rows beside it: it reads the graph's float16 copies (about 90 MB less
+resident at 62k items of 384 dimensions)."""
 
+import ctypes
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import numkong
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
@@ -52,15 +56,22 @@ def graph_searching(graph: Index) -> Index:
 
 class VectorIndex:
     """Item vectors in rows (`item_ids[i]` is row i), searched exactly, or through `graph` when it has one.
+    `vectors`, float32, are kept without a graph only (None with one): a graph holds every row's vector, in
+    float16, and the index reads those (`vectors_of`).
 
     What a request holds never changes under it: an update returns a new VectorIndex, whose new rows go
     into spare capacity the old one does not see (a changed vector is overwritten in its row).
     """
 
-    def __init__(self, item_ids: np.ndarray, vectors: np.ndarray, *, graph: Index | None = None, _store=None):
-        self._store = _store or _Store(np.asarray(item_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32))
+    def __init__(
+        self, item_ids: np.ndarray, vectors: np.ndarray | None = None, *, graph: Index | None = None, _store=None
+    ):
+        if _store is None:
+            matrix = None if graph is not None else np.asarray(vectors, dtype=np.float32)
+            _store = _Store(np.asarray(item_ids, dtype=np.int64), matrix)
+        self._store = _store
         self.item_ids = self._store.ids[: len(item_ids)]
-        self.vectors = self._store.matrix[: len(item_ids)]
+        self.vectors = None if self._store.matrix is None else self._store.matrix[: len(item_ids)]
         self.graph = graph
 
     def __len__(self) -> int:
@@ -70,6 +81,24 @@ class VectorIndex:
         """Rows of the items this index has, in the order given (the others left out)."""
         rows = np.array([self._store.row_of.get(pk, -1) for pk in np.asarray(item_ids).tolist()], dtype=np.int64)
         return rows[(rows >= 0) & (rows < len(self))]
+
+    def vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        """The float32 vectors of `rows`: their own, or the graph's float16 copies (zeros for an item that a
+        newer index, sharing the graph, has left out of it since)."""
+        if self.graph is None:
+            return self.vectors[rows]
+        keys = self.item_ids[rows].astype(np.uint64)
+        with _graph_lock:
+            held = self.graph.contains(keys)
+            found = self.graph.get(keys[held])
+        widened = np.empty((len(found), self.graph.ndim), dtype=np.float32)
+        if len(found):  # numkong (usearch's SIMD kernels) widens float16 some 20 times faster than numpy
+            numkong.astype(np.concatenate(found).reshape(widened.shape), "float32", out=widened)
+        if held.all():
+            return widened
+        vectors = np.zeros((len(keys), self.graph.ndim), dtype=np.float32)
+        vectors[held] = widened
+        return vectors
 
     def similarity(self, query: np.ndarray, *, exact: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity of every row to `query` (a unit vector). Exact without a graph. With one: exact
@@ -83,7 +112,7 @@ class VectorIndex:
         scored = np.zeros(len(self), dtype=bool) if exact is None else exact.copy()
         scored[nearest] = True
         rows = np.flatnonzero(scored)
-        scores = self.vectors[rows] @ query
+        scores = self.vectors_of(rows) @ query
         similarity = np.full(len(self), scores.min() if len(scores) else 0.0, dtype=np.float32)
         similarity[rows] = scores
         return similarity
@@ -94,12 +123,15 @@ class VectorIndex:
         rows = np.array([store.row_of.get(pk, -1) for pk in item_ids.tolist()], dtype=np.int64)
         fresh = (rows < 0) | (rows >= size)
         changed = ~fresh
-        changed[changed] = np.any(self.vectors[rows[changed]] != vectors[changed], axis=1)
+        # (compared as the graph holds them, in float16: a vector re-read unchanged is not re-added)
+        kept = vectors[changed] if self.graph is None else vectors[changed].astype(np.float16).astype(np.float32)
+        changed[changed] = np.any(self.vectors_of(rows[changed]) != kept, axis=1)
         grown = size + int(fresh.sum())
         if grown > len(store.ids) or store.size != size:  # full, or another index appended here: copy
             store = _Store(self.item_ids, self.vectors, capacity=max(grown, 2 * size, 1024))
-        store.matrix[rows[changed]] = vectors[changed]
-        store.ids[size:grown], store.matrix[size:grown] = item_ids[fresh], vectors[fresh]
+        if store.matrix is not None:
+            store.matrix[rows[changed]], store.matrix[size:grown] = vectors[changed], vectors[fresh]
+        store.ids[size:grown] = item_ids[fresh]
         store.row_of.update(zip(item_ids[fresh].tolist(), range(size, grown), strict=True))
         store.size = grown
         if self.graph is not None:
@@ -107,7 +139,7 @@ class VectorIndex:
             with _graph_lock:
                 self.graph.remove(item_ids[adding].astype(np.uint64))
                 self.graph.add(item_ids[adding].astype(np.uint64), vectors[adding])
-        return VectorIndex(store.ids[:grown], store.matrix[:grown], graph=self.graph, _store=store)
+        return VectorIndex(store.ids[:grown], graph=self.graph, _store=store)
 
     def without(self, item_ids: np.ndarray) -> "VectorIndex":
         """With these items left out (rare: items deleted), in new rows."""
@@ -115,20 +147,25 @@ class VectorIndex:
         if self.graph is not None:
             with _graph_lock:
                 self.graph.remove(self.item_ids[~keep].astype(np.uint64))
-        return VectorIndex(self.item_ids[keep], self.vectors[keep], graph=self.graph)
+        return VectorIndex(self.item_ids[keep], None if self.vectors is None else self.vectors[keep], graph=self.graph)
 
-    def with_graph(self, graph: Index | None) -> "VectorIndex":
-        return VectorIndex(self.item_ids, self.vectors, graph=graph, _store=self._store)
+    def with_graph(self, graph: Index) -> "VectorIndex":
+        """Searched through `graph`, which holds every row's vector: in new rows, without float32 vectors."""
+        return VectorIndex(self.item_ids, graph=graph)
 
 
 class _Store:
-    """The arrays VectorIndex views share, with room to grow, and which row each item pk is in."""
+    """The arrays VectorIndex views share, with room to grow, and which row each item pk is in; the float32
+    vectors' matrix only for an index without a graph (None otherwise)."""
 
-    def __init__(self, ids: np.ndarray, matrix: np.ndarray, *, capacity: int = 0):
+    def __init__(self, ids: np.ndarray, matrix: np.ndarray | None, *, capacity: int = 0):
         self.size = len(ids)
         self.ids = np.zeros(max(capacity, self.size), dtype=np.int64)
-        self.matrix = np.zeros((len(self.ids), matrix.shape[1]), dtype=np.float32)
-        self.ids[: self.size], self.matrix[: self.size] = ids, matrix
+        self.ids[: self.size] = ids
+        self.matrix = None
+        if matrix is not None:
+            self.matrix = np.zeros((len(self.ids), matrix.shape[1]), dtype=np.float32)
+            self.matrix[: self.size] = matrix
         self.row_of = dict(zip(ids.tolist(), range(self.size), strict=True))
 
 
@@ -161,11 +198,23 @@ def vector_index() -> VectorIndex:
     if loaded is not None and (loaded.model_name, loaded.token) == (name, token):
         return loaded.index
     with _lock:
+        reads = LOADS["full"] + LOADS["graph"]
         if _loaded is None or _loaded.model_name != name:
             _loaded = _full_load(name, token)
         elif _loaded.token != token:
             _loaded = _changes_load(_loaded, token)
+        if LOADS["full"] + LOADS["graph"] != reads:
+            _heap_trim()
         return _loaded.index
+
+
+def _heap_trim() -> None:
+    """Give the C heap's free pages back to the system (glibc; elsewhere nothing). What reading every row
+    or a stored graph left freed (at 62k items, some 280 MB: the rows, the graph's bytes, float32 rows
+    dropped for the graph) stays resident otherwise, malloc keeping it for reuse."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _full_load(name: str, token) -> _Loaded:
@@ -194,10 +243,11 @@ def _changes_load(loaded: _Loaded, token) -> _Loaded:
 
 def _graph_attach(loaded: _Loaded) -> _Loaded:
     """At RECSITE_ANN_MIN_ITEMS vectors or more, a process searching exactly takes up a stored graph newer
-    than the last one it looked at, with what changed since it was built; below, it drops its graph."""
+    than the last one it looked at, with what changed since it was built; below, it drops its graph and
+    reads every vector again (the graph held the only copies, in float16)."""
     index = loaded.index
     if len(index) < settings.RECSITE_ANN_MIN_ITEMS:
-        return replace(loaded, index=index.with_graph(None)) if index.graph is not None else loaded
+        return _full_load(loaded.model_name, loaded.token) if index.graph is not None else loaded
     stored = VectorIndexSnapshot.objects.filter(model_name=loaded.model_name)
     found = None if index.graph is not None else stored.values_list("built", "watermark").first()
     if found is None or found[0] == loaded.graph_built:
