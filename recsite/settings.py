@@ -180,15 +180,19 @@ if CELERY_BROKER_URL == FILE_BROKER_URL:  # messages are files: the site writes 
     # Its broadcast exchanges (remote control) too: by default kombu writes them under ./control.
     CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(Path(RECSITE_FILE_BROKER) / "control")
 # `default` for database work, `llm` for model inference (run those workers on the GPU host).
-CELERY_TASK_QUEUES = (
-    Queue("default", routing_key="default"),
-    Queue("llm", routing_key="llm"),
+# The refresh's worker process holds every rating in memory (recommendations.rating_memory: about 1 GB at
+# 25M ratings with its kept rows): give it a queue of its own and one process (`-Q refresh -c 1`) when
+# each `default` process holding a copy would cost too much. The default keeps it on `default`.
+RECSITE_REFRESH_QUEUE = env.str("RECSITE_REFRESH_QUEUE", default="default")
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, routing_key=name) for name in dict.fromkeys(("default", "llm", RECSITE_REFRESH_QUEUE))
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Tasks that run a language model go to the `llm` queue (workers on the GPU host); the rest to `default`.
 # Task modules besides the `tasks` modules autodiscovery finds: the recommendations app has one per service.
 CELERY_IMPORTS = ("recommendations.tasks.training", "recommendations.tasks.refresh", "recommendations.tasks.embeddings")
 CELERY_TASK_ROUTES = {
+    "recommendations.tasks.refresh.*": {"queue": RECSITE_REFRESH_QUEUE},
     # The approximate-search graph is CPU work with no model: a `default` worker builds it.
     "recommendations.tasks.embeddings.vector_index_build_task": {"queue": "default"},
     "recommendations.tasks.embeddings.*": {"queue": "llm"},
