@@ -40,10 +40,11 @@ class ServingModel:
     revision: int
     model: Recommender
     item_ids: np.ndarray
-    _sorted: np.ndarray = field(init=False, repr=False)  # argsort of item_ids, for lookups
+    _sorted: np.ndarray | None = field(default=None, repr=False)  # argsort of item_ids, for lookups
 
     def __post_init__(self):
-        object.__setattr__(self, "_sorted", np.argsort(self.item_ids))
+        if self._sorted is None:
+            object.__setattr__(self, "_sorted", np.argsort(self.item_ids))
 
     def index_of(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(model indices of the item pks the model knows, mask over `item_ids` of which it knows)."""
@@ -86,14 +87,16 @@ def _serving_model_load(version_id: int) -> ServingModel:
     LOADS["full"] += 1
     version = ModelVersion.objects.get(pk=version_id)
     item_ids = np.array(version.popular_item_ids, dtype=np.int64)
+    sorter = np.argsort(item_ids)
     empty = sp.csr_matrix((len(item_ids), len(item_ids)), dtype=np.float32)
-    lists = _lists_read(version_id, item_ids, empty, items=None)
-    return _serving_build(version, item_ids, lists)
+    lists = _lists_read(version_id, item_ids, sorter, empty, items=None)
+    return _serving_build(version, item_ids, sorter, lists)
 
 
 def _serving_model_changed(serving: ServingModel) -> ServingModel | None:
     """`serving` brought to the active revision by reading only the lists the refreshes since changed,
-    or None when those are not all recorded (too far behind: load the whole version)."""
+    or None when those are not all recorded (too far behind: load the whole version). The index keeps its
+    items and their order (items rated for the first time are appended), so only the changed rows move."""
     version = ModelVersion.objects.get(pk=serving.version_id)
     changes = list(
         ModelRevision.objects.filter(
@@ -105,13 +108,23 @@ def _serving_model_changed(serving: ServingModel) -> ServingModel | None:
     LOADS["changes"] += 1
     changed = np.unique(np.concatenate([np.asarray(each, dtype=np.int64) for each in changes]))
     popular = np.array(version.popular_item_ids, dtype=np.int64)
-    item_ids = np.concatenate([serving.item_ids, np.setdiff1d(popular, serving.item_ids)])
-    return _serving_build(version, item_ids, _lists_read(version.pk, item_ids, serving.model.lists, items=changed))
+    positions, known = serving.index_of(popular)
+    item_ids, sorter = serving.item_ids, serving._sorted
+    if not known.all():
+        item_ids = np.concatenate([item_ids, np.unique(popular[~known])])
+        sorter = positions = None
+    if sorter is None:
+        sorter = np.argsort(item_ids)
+    lists = _lists_read(version.pk, item_ids, sorter, serving.model.lists, items=changed)
+    return _serving_build(version, item_ids, sorter, lists, popular=positions)
 
 
-def _lists_read(version_id: int, item_ids: np.ndarray, lists: sp.csr_matrix, *, items: np.ndarray | None):
-    """`lists` (on a prefix of the index `item_ids`) with the stored lists of `items` read in place of
-    theirs (every list when None)."""
+def _lists_read(
+    version_id: int, item_ids: np.ndarray, sorter: np.ndarray, lists: sp.csr_matrix, *, items: np.ndarray | None
+) -> sp.csr_matrix:
+    """`lists` (on a prefix of the index `item_ids`, `sorter` its argsort) with the stored lists of `items`
+    read in place of theirs (every list when None): the other rows are copied as they are, so the cost is
+    a copy of the arrays and the rows read, with no sort of the whole."""
     match, params = ("TRUE", []) if items is None else sql_in("item_id", items.tolist())
     rows, neighbours, scores = arrays_select(
         sql="SELECT CAST(item_id AS BIGINT), CAST(neighbor_id AS BIGINT), CAST(score AS REAL) "  # nosec B608: names, placeholders
@@ -119,40 +132,51 @@ def _lists_read(version_id: int, item_ids: np.ndarray, lists: sp.csr_matrix, *, 
         params=[version_id, *params],
         dtypes=("i8", "i8", "f4"),
     )
-    n = len(item_ids)
-    kept = lists.tocsr(copy=True)
-    kept.resize((n, n))
-    kept = kept.tocoo()
+    n, old = len(item_ids), lists.tocsr()
     stale = np.ones(n, dtype=bool)
     if items is not None:
         stale[:] = False
-        stale[_positions(item_ids, items[np.isin(items, item_ids)])] = True
-    keep = ~stale[kept.row]
-    kept_rows, kept_cols, kept_scores = kept.row[keep], kept.col[keep], kept.data[keep]
-    return sp.csr_matrix(
-        (
-            np.concatenate([kept_scores, scores]),
-            (
-                np.concatenate([kept_rows, _positions(item_ids, rows)]),
-                np.concatenate([kept_cols, _positions(item_ids, neighbours)]),
-            ),
-        ),
-        shape=(n, n),
-        dtype=np.float32,
-    )
+        stale[_positions(item_ids, sorter, items[np.isin(items, item_ids)])] = True
+    old_lengths = np.zeros(n, dtype=np.int64)
+    old_lengths[: old.shape[0]] = np.diff(old.indptr)
+    read_rows, read_cols = _positions(item_ids, sorter, rows), _positions(item_ids, sorter, neighbours)
+    lengths = np.where(stale, 0, old_lengths) + np.bincount(read_rows, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices, data = np.empty(indptr[-1], dtype=np.int32), np.empty(indptr[-1], dtype=np.float32)
+    entry_rows = np.repeat(np.arange(old.shape[0]), np.diff(old.indptr))
+    kept = np.flatnonzero(~stale[entry_rows])
+    at = indptr[entry_rows[kept]] + kept - old.indptr[entry_rows[kept]]
+    indices[at], data[at] = old.indices[kept], old.data[kept]
+    order = np.lexsort((read_cols, read_rows))  # the rows read, each by column
+    read_rows = read_rows[order]
+    first = np.searchsorted(read_rows, read_rows)  # each entry's row's first entry among those read
+    at = indptr[read_rows] + np.arange(len(read_rows)) - first
+    indices[at], data[at] = read_cols[order], scores[order]
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
-def _positions(item_ids: np.ndarray, pks: np.ndarray) -> np.ndarray:
-    """Indices in `item_ids` of `pks`, every one of which must be in it (each list's items were rated)."""
-    order = np.argsort(item_ids)
-    return order[np.searchsorted(item_ids, pks, sorter=order)]
+def _positions(item_ids: np.ndarray, sorter: np.ndarray, pks: np.ndarray) -> np.ndarray:
+    """Indices in `item_ids` (`sorter` its argsort) of `pks`, every one of which must be in it (each
+    list's items were rated)."""
+    return sorter[np.searchsorted(item_ids, pks, sorter=sorter)]
 
 
-def _serving_build(version: ModelVersion, item_ids: np.ndarray, lists: sp.csr_matrix) -> ServingModel:
+def _serving_build(
+    version: ModelVersion,
+    item_ids: np.ndarray,
+    sorter: np.ndarray,
+    lists: sp.csr_matrix,
+    *,
+    popular: np.ndarray | None = None,
+) -> ServingModel:
+    """`popular`: the version's popularity order as indices into `item_ids`, when the caller has them."""
     recommender = recommender_class(version.algorithm)
-    popular = _positions(item_ids, np.array(version.popular_item_ids, dtype=np.int64))
+    if popular is None:
+        popular = _positions(item_ids, sorter, np.array(version.popular_item_ids, dtype=np.int64))
     model = recommender.from_lists(params=params_for(recommender, version.params), lists=lists, popular=popular)
-    return ServingModel(version_id=version.pk, revision=version.revision, model=model, item_ids=item_ids)
+    return ServingModel(
+        version_id=version.pk, revision=version.revision, model=model, item_ids=item_ids, _sorted=sorter
+    )
 
 
 def serving_model_of(algorithm: str) -> ServingModel | None:
