@@ -104,8 +104,8 @@ class ItemNeighbor(models.Model):
 
 
 class ItemColumn(models.Model):
-    """One rated item's column of ratings in a version, summed up, so that an in-place refresh reads only
-    the ratings of the changed items' raters (recommendations.services.refresh): the column's norm over
+    """One rated item's column of ratings in a version, summed up, so that an in-place refresh computes only
+    the changed items' rows (recommendations.services.refresh_change): the column's norm over
     its like-weighted ratings (cosine's denominator), its count and sum of ratings (the popularity order),
     and its list's floor (the lowest score kept when the list is full, else 0: a similarity below it
     cannot enter the list)."""

@@ -6,46 +6,50 @@
 import django.db.models.functions.datetime
 from django.db import migrations, models
 
-RATING = "feedback_rating"
-LOG = "feedback_ratingchange"
-
 POSTGRES_FORWARD = [
-    f"""CREATE FUNCTION rating_change_log() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION rating_change_log() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP = 'INSERT' THEN
-                INSERT INTO {LOG} (user_id, item_id) SELECT user_id, item_id FROM new_rows;
+                INSERT INTO feedback_ratingchange (user_id, item_id) SELECT user_id, item_id FROM new_rows;
             ELSIF TG_OP = 'DELETE' THEN
-                INSERT INTO {LOG} (user_id, item_id) SELECT user_id, item_id FROM old_rows;
+                INSERT INTO feedback_ratingchange (user_id, item_id) SELECT user_id, item_id FROM old_rows;
             ELSE
-                INSERT INTO {LOG} (user_id, item_id)
+                INSERT INTO feedback_ratingchange (user_id, item_id)
                 SELECT user_id, item_id FROM old_rows UNION SELECT user_id, item_id FROM new_rows;
             END IF;
             RETURN NULL;
         END $$""",
-    f"""CREATE TRIGGER rating_change_log_insert AFTER INSERT ON {RATING}
+    """CREATE TRIGGER rating_change_log_insert AFTER INSERT ON feedback_rating
         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rating_change_log()""",
-    f"""CREATE TRIGGER rating_change_log_update AFTER UPDATE ON {RATING}
+    """CREATE TRIGGER rating_change_log_update AFTER UPDATE ON feedback_rating
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rating_change_log()""",
-    f"""CREATE TRIGGER rating_change_log_delete AFTER DELETE ON {RATING}
+    """CREATE TRIGGER rating_change_log_delete AFTER DELETE ON feedback_rating
         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rating_change_log()""",
 ]
 POSTGRES_BACKWARD = [
-    f"DROP TRIGGER IF EXISTS rating_change_log_{event} ON {RATING}" for event in ("insert", "update", "delete")
-] + ["DROP FUNCTION IF EXISTS rating_change_log()"]
+    "DROP TRIGGER IF EXISTS rating_change_log_insert ON feedback_rating",
+    "DROP TRIGGER IF EXISTS rating_change_log_update ON feedback_rating",
+    "DROP TRIGGER IF EXISTS rating_change_log_delete ON feedback_rating",
+    "DROP FUNCTION IF EXISTS rating_change_log()",
+]
 
 SQLITE_FORWARD = [
-    f"""CREATE TRIGGER rating_change_log_insert AFTER INSERT ON {RATING} FOR EACH ROW
-        BEGIN INSERT INTO {LOG} (user_id, item_id) VALUES (NEW.user_id, NEW.item_id); END""",
-    f"""CREATE TRIGGER rating_change_log_update AFTER UPDATE ON {RATING} FOR EACH ROW
+    """CREATE TRIGGER rating_change_log_insert AFTER INSERT ON feedback_rating FOR EACH ROW
+        BEGIN INSERT INTO feedback_ratingchange (user_id, item_id) VALUES (NEW.user_id, NEW.item_id); END""",
+    """CREATE TRIGGER rating_change_log_update AFTER UPDATE ON feedback_rating FOR EACH ROW
         BEGIN
-            INSERT INTO {LOG} (user_id, item_id) VALUES (OLD.user_id, OLD.item_id);
-            INSERT INTO {LOG} (user_id, item_id) SELECT NEW.user_id, NEW.item_id
+            INSERT INTO feedback_ratingchange (user_id, item_id) VALUES (OLD.user_id, OLD.item_id);
+            INSERT INTO feedback_ratingchange (user_id, item_id) SELECT NEW.user_id, NEW.item_id
              WHERE NEW.user_id <> OLD.user_id OR NEW.item_id <> OLD.item_id;
         END""",
-    f"""CREATE TRIGGER rating_change_log_delete AFTER DELETE ON {RATING} FOR EACH ROW
-        BEGIN INSERT INTO {LOG} (user_id, item_id) VALUES (OLD.user_id, OLD.item_id); END""",
+    """CREATE TRIGGER rating_change_log_delete AFTER DELETE ON feedback_rating FOR EACH ROW
+        BEGIN INSERT INTO feedback_ratingchange (user_id, item_id) VALUES (OLD.user_id, OLD.item_id); END""",
 ]
-SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS rating_change_log_{event}" for event in ("insert", "update", "delete")]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS rating_change_log_insert",
+    "DROP TRIGGER IF EXISTS rating_change_log_update",
+    "DROP TRIGGER IF EXISTS rating_change_log_delete",
+]
 
 
 def _run(statements: dict):
