@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import finished_tasks, write_section  # noqa: E402
 
 LOGS = REPO / "var" / "chord_train"
 RESULTS = LOGS / "results.json"
@@ -377,20 +377,12 @@ def _wait_run(database_url: str, *, after: int, workers: list[subprocess.Popen],
 
 
 def _tasks(log: Path) -> list[dict]:
-    """The training tasks a worker ran, from its task log (JSON lines): which, how long, how it ended."""
-    tasks = []
-    for line in log.read_text().splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("task") in (BLOCK_TASK, FINISH_TASK) and "duration_ms" in entry:
-            kind = "block" if entry["task"] == BLOCK_TASK else "finish"
-            tasks.append({"task": kind, "seconds": round((entry["duration_ms"] or 0) / 1000, 2),
-                          "state": entry.get("state")})  # fmt: skip
-    return tasks
+    """The training tasks a worker ran, from its task log: which, how long, how it ended."""
+    return [
+        {"task": "block" if entry["task"] == BLOCK_TASK else "finish",
+         "seconds": round((entry["duration_ms"] or 0) / 1000, 2), "state": entry.get("state")}
+        for entry in finished_tasks(log, (BLOCK_TASK, FINISH_TASK))
+    ]  # fmt: skip
 
 
 def _compare(database_url: str, single: int | None, chord: int | None) -> dict:

@@ -1,5 +1,6 @@
 """Shared by the benchmarks: a scratch PostgreSQL database, and writing figures into docs/BENCHMARKS.md."""
 
+import json
 import os
 import platform
 import re
@@ -48,3 +49,19 @@ def django_on_scratch_database(script: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def finished_tasks(log: Path, names: tuple[str, ...]) -> list[dict]:
+    """The entries of a Celery worker's task log (recsite's JSON lines) for tasks `names` that finished:
+    each with its `task`, `time`, `duration_ms` and `state`."""
+    entries = []
+    for line in log.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("task") in names and "duration_ms" in entry:
+            entries.append(entry)
+    return entries

@@ -46,7 +46,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import BENCHMARKS_MD, write_section  # noqa: E402
+from benchmarks.report import BENCHMARKS_MD, finished_tasks, write_section  # noqa: E402
 
 LOGS = REPO / "var" / "scale_run"
 RESULTS = LOGS / "results.json"  # one entry per set, so a 25M run's row stands next to the 1M one
@@ -387,17 +387,9 @@ def _wait_until_drained(*, timeout: float) -> bool:
 
 
 def _tasks_from_log(path: Path) -> list[dict]:
-    """The refresh tasks the worker ran, from its task log (JSON lines): start, end and duration."""
+    """The refresh tasks the worker ran, from its task log: start, end and duration."""
     tasks = []
-    for line in path.read_text().splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("task") != "recommendations.tasks.refresh.model_refresh_task" or "duration_ms" not in entry:
-            continue
+    for entry in finished_tasks(path, ("recommendations.tasks.refresh.model_refresh_task",)):
         end = datetime.strptime(entry["time"], "%Y-%m-%d %H:%M:%S,%f").timestamp()
         seconds = (entry["duration_ms"] or 0) / 1000
         tasks.append({"start": end - seconds, "end": end, "seconds": seconds, "state": entry.get("state")})
