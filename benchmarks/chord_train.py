@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import finished_tasks, write_section  # noqa: E402
+from benchmarks.report import children_stop, finished_tasks, synthetic_sets, write_section  # noqa: E402
 
 LOGS = REPO / "var" / "chord_train"
 RESULTS = LOGS / "results.json"
@@ -77,11 +77,7 @@ def main() -> int:
         print("chord_train.py: set DATABASE_URL (a PostgreSQL server) and REDIS_URL (a database of its own)",
               file=sys.stderr)  # fmt: skip
         return 2
-    sets = [Path(path) for path in args.data]
-    missing = [str(path) for path in sets if not (path / "ratings.csv").is_file()]
-    if missing:
-        print(f"chord_train.py: no ratings.csv in {', '.join(missing)} (write it with synth.py)", file=sys.stderr)
-        return 2
+    sets = synthetic_sets(args.data, script="chord_train.py")
     LOGS.mkdir(parents=True, exist_ok=True)
     base = url.rpartition("/")[0]
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -312,14 +308,7 @@ def _chord(args, *, env: dict, name: str, database_url: str) -> dict:
         sampler.sample()  # the workers are still up: their high-water marks as the run ended
         alive = [worker.poll() is None for worker in workers]
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        children_stop(workers)
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the chord's results, the task queued on activation
     tasks = [_tasks(log) for log in logs]
     return {

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,3 +66,24 @@ def finished_tasks(log: Path, names: tuple[str, ...]) -> list[dict]:
         if entry.get("task") in names and "duration_ms" in entry:
             entries.append(entry)
     return entries
+
+
+def children_stop(children: list) -> None:
+    """Stop child processes (subprocess.Popen): each asked to end, then killed if it has not within 30 s."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def synthetic_sets(paths: list[str], *, script: str) -> list[Path]:
+    """The --data directories as paths; exits with one line naming those with no ratings.csv."""
+    sets = [Path(path) for path in paths]
+    missing = [str(path) for path in sets if not (path / "ratings.csv").is_file()]
+    if missing:
+        raise SystemExit(f"{script}: no ratings.csv in {', '.join(missing)} (write it with benchmarks/synth.py)")
+    return sets

@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import synthetic_sets, write_section  # noqa: E402
 
 LOGS = REPO / "var" / "scale_import"
 ORM_IMPORT = (
@@ -50,11 +50,7 @@ def main() -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print("scale_import.py: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
         return 2
-    sets = [Path(path) for path in args.data]
-    missing = [str(path) for path in sets if not (path / "ratings.csv").is_file()]
-    if missing:
-        print(f"scale_import.py: no ratings.csv in {', '.join(missing)} (write it with synth.py)", file=sys.stderr)
-        return 2
+    sets = synthetic_sets(args.data, script="scale_import.py")
     LOGS.mkdir(parents=True, exist_ok=True)
     base = url.rpartition("/")[0]
     results = []

@@ -46,7 +46,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.report import BENCHMARKS_MD, finished_tasks, write_section  # noqa: E402
+from benchmarks.report import BENCHMARKS_MD, children_stop, finished_tasks, write_section  # noqa: E402
 
 LOGS = REPO / "var" / "scale_run"
 RESULTS = LOGS / "results.json"  # one entry per set, so a 25M run's row stands next to the 1M one
@@ -223,13 +223,7 @@ def _run(args, env: dict, name: str) -> dict:
         after = _sample_processes(base, set(_web_processes(server.pid)), rounds=200)
         uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        children_stop(children)
     version.refresh_from_db()
     tasks = [task for task in _tasks_from_log(worker_log) if task["start"] >= stream_started]
     return _figures(
